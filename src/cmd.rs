@@ -1,0 +1,294 @@
+//! The command builder: `cmd("SET").arg("k").arg(5)`.
+
+use crate::resp::{write_bulk, Escaped};
+use crate::types::ToArgs;
+use std::fmt;
+
+/// Room kept in front of the arguments for the `*<argc>\r\n` header (`*`, 20 digits, CRLF).
+const HEADER_ROOM: usize = 24;
+
+/// A command, encoded as it is built.
+///
+/// Arguments are written straight into one buffer as RESP bulk strings, with room kept in front
+/// for the array header, so sending a command is a single write of one contiguous slice and
+/// building it allocates nothing per argument.
+///
+/// # Example
+///
+/// ```
+/// use redline::cmd;
+///
+/// let mut set = cmd("SET");
+/// set.arg("counter").arg(5);
+/// assert_eq!(set.to_string(), "SET counter 5");
+/// assert_eq!(set.encoded(), b"*3\r\n$3\r\nSET\r\n$7\r\ncounter\r\n$1\r\n5\r\n");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Cmd {
+    buf: Vec<u8>,
+    /// Where the header starts; it ends at `HEADER_ROOM`.
+    start: usize,
+    argc: usize,
+}
+
+/// Starts a command with its name, such as `cmd("GET")` or `cmd("SCRIPT").arg("LOAD")`.
+pub fn cmd(name: &str) -> Cmd {
+    let mut c = Cmd::new();
+    c.push_bytes(name.as_bytes());
+    c
+}
+
+impl Default for Cmd {
+    fn default() -> Self {
+        Cmd::new()
+    }
+}
+
+impl Cmd {
+    /// An empty command; add the name with [`Cmd::arg`].
+    pub fn new() -> Cmd {
+        let mut buf = Vec::with_capacity(64);
+        buf.resize(HEADER_ROOM, 0);
+        let mut c = Cmd {
+            buf,
+            start: HEADER_ROOM,
+            argc: 0,
+        };
+        c.write_header();
+        c
+    }
+
+    /// Appends one or more arguments: anything [`ToArgs`], such as a string, bytes, a number,
+    /// a slice or a tuple (each element becomes an argument).
+    pub fn arg<T: ToArgs>(&mut self, arg: T) -> &mut Cmd {
+        arg.write_args(self);
+        self
+    }
+
+    /// Appends one argument given as raw bytes.
+    pub fn push_bytes(&mut self, bytes: &[u8]) {
+        write_bulk(&mut self.buf, bytes);
+        self.argc += 1;
+        self.write_header();
+    }
+
+    /// Removes every argument, keeping the buffer for reuse.
+    pub fn clear(&mut self) {
+        self.buf.truncate(HEADER_ROOM);
+        self.argc = 0;
+        self.write_header();
+    }
+
+    /// The number of arguments, the name included.
+    pub fn args_len(&self) -> usize {
+        self.argc
+    }
+
+    /// The command as it goes on the wire: a RESP array of bulk strings.
+    pub fn encoded(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+
+    /// The arguments, the name first.
+    pub fn args(&self) -> Args<'_> {
+        Args {
+            rest: &self.buf[HEADER_ROOM..],
+        }
+    }
+
+    /// The command name, upper-cased as sent only if the caller wrote it so.
+    pub fn name(&self) -> Option<&[u8]> {
+        self.args().next()
+    }
+
+    fn write_header(&mut self) {
+        let mut digits = [0u8; 20];
+        let digits = crate::resp::decimal(self.argc as u64, &mut digits);
+        self.start = HEADER_ROOM - digits.len() - 3;
+        self.buf[self.start] = b'*';
+        self.buf[self.start + 1..HEADER_ROOM - 2].copy_from_slice(digits);
+        self.buf[HEADER_ROOM - 2] = b'\r';
+        self.buf[HEADER_ROOM - 1] = b'\n';
+    }
+}
+
+/// Iterator over a command's arguments. See [`Cmd::args`].
+#[derive(Clone, Debug)]
+pub struct Args<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Args<'a> {
+    /// Reads the arguments of an encoded command body (after its `*N` header).
+    pub(crate) fn from_encoded(rest: &'a [u8]) -> Args<'a> {
+        Args { rest }
+    }
+}
+
+impl<'a> Iterator for Args<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        // The buffer holds only `$<len>\r\n<data>\r\n` written by `push_bytes`.
+        let nl = memchr::memchr(b'\n', self.rest)?;
+        let len = crate::resp::parse_i64(self.rest.get(1..nl.checked_sub(1)?)?)?;
+        let len = usize::try_from(len).ok()?;
+        let data = self.rest.get(nl + 1..nl + 1 + len)?;
+        self.rest = self.rest.get(nl + 1 + len + 2..).unwrap_or(&[]);
+        Some(data)
+    }
+}
+
+/// The longest command text shown in errors and `Debug`.
+const SHOWN_LEN: usize = 100;
+
+/// Writes the command for people: arguments separated by spaces, secrets replaced by `******`,
+/// cut after about 100 characters.
+pub(crate) fn describe(args: Args<'_>, f: &mut dyn fmt::Write) -> fmt::Result {
+    let args: Vec<&[u8]> = args.collect();
+    let hidden = secret_positions(&args);
+    let mut shown = 0;
+    for (i, arg) in args.iter().enumerate() {
+        if i > 0 {
+            f.write_char(' ')?;
+        }
+        if shown > SHOWN_LEN {
+            return f.write_str("...");
+        }
+        if hidden.contains(&i) {
+            f.write_str("******")?;
+            shown += 6;
+            continue;
+        }
+        let text = String::from_utf8_lossy(arg);
+        let plain = text.chars().all(|c| !c.is_whitespace() && !c.is_control());
+        let room = SHOWN_LEN.saturating_sub(shown);
+        if plain && std::str::from_utf8(arg).is_ok() {
+            let cut: String = text.chars().take(room.max(8)).collect();
+            shown += cut.len();
+            f.write_str(&cut)?;
+            if cut.len() < text.len() {
+                f.write_str("...")?;
+            }
+        } else {
+            let cut = &arg[..arg.len().min(room.max(8))];
+            let escaped = format!("{:?}", Escaped(cut));
+            shown += escaped.len();
+            f.write_str(&escaped)?;
+            if cut.len() < arg.len() {
+                f.write_str("...")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Which arguments are passwords: `AUTH [user] pass`, `HELLO ... AUTH user pass`,
+/// `MIGRATE ... AUTH pass` / `AUTH2 user pass`, `CONFIG SET masterauth|requirepass v`,
+/// `ACL SETUSER name >pass`.
+fn secret_positions(args: &[&[u8]]) -> Vec<usize> {
+    let upper = |i: usize| {
+        args.get(i)
+            .map(|a| a.to_ascii_uppercase())
+            .unwrap_or_default()
+    };
+    let name = upper(0);
+    let mut hidden = Vec::new();
+    match name.as_slice() {
+        b"AUTH" => hidden.extend(1..args.len()),
+        b"HELLO" | b"MIGRATE" => {
+            for i in 1..args.len() {
+                match upper(i).as_slice() {
+                    b"AUTH" if name == b"HELLO" => hidden.extend([i + 1, i + 2]),
+                    b"AUTH" => hidden.push(i + 1),
+                    b"AUTH2" => hidden.extend([i + 1, i + 2]),
+                    _ => {}
+                }
+            }
+        }
+        b"CONFIG" if upper(1) == b"SET" => {
+            let mut i = 2;
+            while i + 1 < args.len() {
+                if matches!(upper(i).as_slice(), b"MASTERAUTH" | b"REQUIREPASS") {
+                    hidden.push(i + 1);
+                }
+                i += 2;
+            }
+        }
+        b"ACL" if upper(1) == b"SETUSER" => {
+            for (i, arg) in args.iter().enumerate().skip(3) {
+                if matches!(arg.first(), Some(b'>' | b'<' | b'#' | b'!')) {
+                    hidden.push(i);
+                }
+            }
+        }
+        _ => {}
+    }
+    hidden
+}
+
+impl fmt::Display for Cmd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        describe(self.args(), f)
+    }
+}
+
+impl fmt::Debug for Cmd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Cmd(")?;
+        describe(self.args(), f)?;
+        f.write_str(")")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_tracks_argument_count() {
+        let mut c = cmd("MSET");
+        for i in 0..11 {
+            c.arg(&i);
+        }
+        let wire = c.encoded();
+        assert!(wire.starts_with(b"*12\r\n$4\r\nMSET\r\n"));
+        let parsed = crate::resp::parse(wire, &Default::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(parsed.1, wire.len());
+        c.clear();
+        assert_eq!(c.encoded(), b"*0\r\n");
+    }
+
+    #[test]
+    fn secrets_never_show() {
+        let mut c = cmd("AUTH");
+        c.arg("alice").arg("s3cret");
+        assert_eq!(c.to_string(), "AUTH ****** ******");
+        let mut c = cmd("HELLO");
+        c.arg("3")
+            .arg("AUTH")
+            .arg("alice")
+            .arg("s3cret")
+            .arg("SETNAME")
+            .arg("x");
+        assert_eq!(c.to_string(), "HELLO 3 AUTH ****** ****** SETNAME x");
+        let mut c = cmd("CONFIG");
+        c.arg("SET").arg("requirepass").arg("s3cret");
+        assert!(!format!("{c:?}").contains("s3cret"));
+        let mut c = cmd("ACL");
+        c.arg("SETUSER").arg("bob").arg("on").arg(">s3cret");
+        assert!(!c.to_string().contains("s3cret"));
+    }
+
+    #[test]
+    fn long_and_binary_arguments_are_cut() {
+        let mut c = cmd("SET");
+        c.arg("k").arg(&vec![b'x'; 10_000]);
+        assert!(c.to_string().len() < 130);
+        let mut c = cmd("SET");
+        c.arg(b"\x00\xff".as_slice());
+        assert_eq!(c.to_string(), "SET \"\\x00\\xff\"");
+    }
+}

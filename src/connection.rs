@@ -1,0 +1,536 @@
+//! One connection to one server: a stream, a read buffer, a decoder, and the rule that after any
+//! I/O error, timeout or protocol error the connection is broken and never used again.
+
+use crate::cmd::{cmd, Cmd};
+use crate::error::{Error, Operation, Result};
+use crate::info::{Addr, ConnectionInfo, Protocol};
+use crate::resp::{Decoder, Value};
+use crate::types::FromValue;
+use std::cell::{RefCell, RefMut};
+use std::collections::HashSet;
+use std::io::{self, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+#[cfg(unix)]
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+/// Size of the read buffer; it grows only for a status line longer than this.
+const READ_BUF: usize = 64 * 1024;
+/// A bulk payload at least this large is read straight into the reply's own buffer.
+const DIRECT_READ_MIN: usize = 32 * 1024;
+
+/// The byte stream under a connection.
+pub(crate) enum Stream {
+    Tcp(TcpStream),
+    #[cfg(unix)]
+    Unix(UnixStream),
+    #[cfg(feature = "tls")]
+    Tls(Box<native_tls::TlsStream<TcpStream>>),
+}
+
+impl Stream {
+    fn connect(info: &ConnectionInfo) -> Result<Stream> {
+        match &info.addr {
+            Addr::Tcp { host, port, tls } => {
+                let tcp = connect_tcp(host, *port, info.connect_timeout)?;
+                tcp.set_nodelay(true)?;
+                tcp.set_read_timeout(info.read_timeout)?;
+                tcp.set_write_timeout(info.write_timeout)?;
+                if *tls {
+                    return wrap_tls(host, tcp);
+                }
+                Ok(Stream::Tcp(tcp))
+            }
+            #[cfg(unix)]
+            Addr::Unix(path) => {
+                let unix = UnixStream::connect(path)?;
+                unix.set_read_timeout(info.read_timeout)?;
+                unix.set_write_timeout(info.write_timeout)?;
+                Ok(Stream::Unix(unix))
+            }
+            #[cfg(not(unix))]
+            Addr::Unix(_) => Err(Error::invalid_argument("Unix sockets need a Unix platform")),
+        }
+    }
+
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.set_read_timeout(timeout),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.set_read_timeout(timeout),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => s.get_ref().set_read_timeout(timeout),
+        }
+    }
+
+    /// Checks, without blocking, that an idle connection was not closed by the server and has
+    /// no stray bytes waiting (either would make the next reply wrong).
+    fn is_idle_and_open(&mut self) -> bool {
+        fn probe(
+            nonblocking: impl Fn(bool) -> io::Result<()>,
+            read: impl FnOnce() -> io::Result<usize>,
+        ) -> bool {
+            if nonblocking(true).is_err() {
+                return false;
+            }
+            let alive = matches!(read(), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+            nonblocking(false).is_ok() && alive
+        }
+        let mut byte = [0u8; 1];
+        match self {
+            Stream::Tcp(s) => {
+                let s2 = &*s;
+                probe(|on| s2.set_nonblocking(on), || s2.peek(&mut byte))
+            }
+            #[cfg(unix)]
+            Stream::Unix(s) => {
+                let s2 = &*s;
+                probe(|on| s2.set_nonblocking(on), || (&*s2).read(&mut byte))
+            }
+            // TLS may legitimately have records waiting (session tickets); only a closed
+            // socket counts as dead.
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => {
+                let tcp = s.get_ref();
+                if tcp.set_nonblocking(true).is_err() {
+                    return false;
+                }
+                let open = !matches!(tcp.peek(&mut byte), Ok(0));
+                tcp.set_nonblocking(false).is_ok() && open
+            }
+        }
+    }
+}
+
+fn connect_tcp(host: &str, port: u16, timeout: Option<Duration>) -> Result<TcpStream> {
+    let mut last = None;
+    for addr in (host, port).to_socket_addrs()? {
+        let attempt = match timeout {
+            Some(t) => TcpStream::connect_timeout(&addr, t),
+            None => TcpStream::connect(addr),
+        };
+        match attempt {
+            Ok(s) => return Ok(s),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(match last {
+        Some(e) if is_timeout(&e) => Error::Timeout {
+            op: Operation::Connect,
+        },
+        Some(e) => Error::Io(e),
+        None => Error::Io(io::Error::new(
+            io::ErrorKind::NotFound,
+            "host resolved to no address",
+        )),
+    })
+}
+
+#[cfg(feature = "tls")]
+fn wrap_tls(host: &str, tcp: TcpStream) -> Result<Stream> {
+    let connector = native_tls::TlsConnector::new()?;
+    let tls = connector.connect(host, tcp).map_err(|e| match e {
+        native_tls::HandshakeError::Failure(e) => Error::Tls(e),
+        native_tls::HandshakeError::WouldBlock(_) => Error::Timeout {
+            op: Operation::Connect,
+        },
+    })?;
+    Ok(Stream::Tls(Box::new(tls)))
+}
+
+#[cfg(not(feature = "tls"))]
+fn wrap_tls(_host: &str, _tcp: TcpStream) -> Result<Stream> {
+    Err(Error::TlsNotEnabled)
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.read(buf),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.read(buf),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write(buf),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.write(buf),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.flush(),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.flush(),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => s.flush(),
+        }
+    }
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+fn io_error(e: io::Error, op: Operation) -> Error {
+    if is_timeout(&e) {
+        Error::Timeout { op }
+    } else {
+        Error::Io(e)
+    }
+}
+
+/// A dedicated connection to one server.
+///
+/// Get one from [`Client::get_connection`](crate::Client::get_connection) for what must stay on
+/// one connection: `WATCH`, blocking commands such as `BLPOP`, `MONITOR`, `CLIENT` state.
+/// Everyday calls go through [`Client`](crate::Client), which pools connections.
+///
+/// Methods take `&self`; a connection is `Send` but not `Sync`, so one thread uses it at a time.
+///
+/// # Errors and discarding
+///
+/// After an I/O error, a timeout or a protocol error the connection is *broken*: a reply may be
+/// half-read, so every later call returns [`Error::Broken`] rather than risk handing a reply to
+/// the wrong command. Error replies from the server do not break it.
+///
+/// # Example
+///
+/// ```no_run
+/// use redline::{cmd, Client, Commands};
+///
+/// let client = Client::open("redis://127.0.0.1:6379")?;
+/// let conn = client.get_connection()?;
+/// conn.query::<()>(&cmd("WATCH").arg("balance"))?;
+/// let balance: i64 = conn.get("balance")?;
+/// # Ok::<(), redline::Error>(())
+/// ```
+pub struct Connection {
+    inner: RefCell<Inner>,
+}
+
+pub(crate) struct Inner {
+    stream: Stream,
+    rbuf: Vec<u8>,
+    /// Unconsumed bytes are `rbuf[rpos..rend]`.
+    rpos: usize,
+    rend: usize,
+    decoder: Decoder,
+    broken: bool,
+    protocol: Protocol,
+    read_timeout: Option<Duration>,
+    /// SHA1s confirmed in this server's script cache since this connection opened.
+    pub(crate) known_scripts: HashSet<String>,
+    /// Out-of-band pushes met while waiting for replies; a later Pub/Sub API reads them.
+    pushes_skipped: u64,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.inner.try_borrow() {
+            Ok(inner) => f
+                .debug_struct("Connection")
+                .field("protocol", &inner.protocol)
+                .field("broken", &inner.broken)
+                .finish_non_exhaustive(),
+            Err(_) => f.write_str("Connection { <in use> }"),
+        }
+    }
+}
+
+impl Connection {
+    /// Opens a connection and sets it up: `HELLO 3` for RESP3 (with `AUTH` and `SETNAME` in
+    /// it), else `AUTH`; then `SELECT` and `CLIENT SETNAME` as configured, all in one write.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] or [`Error::Timeout`] when the server cannot be reached, a server error
+    /// when the handshake is refused (for example [`ServerErrorKind::WrongPass`]).
+    ///
+    /// [`ServerErrorKind::WrongPass`]: crate::ServerErrorKind::WrongPass
+    pub fn open(info: &ConnectionInfo) -> Result<Connection> {
+        Connection::open_with(info, true)
+    }
+
+    /// Like [`Connection::open`], but with `select` false skips `SELECT` and
+    /// `CLIENT SETNAME`, which a server busy with a script refuses (`SCRIPT KILL` needs neither).
+    pub(crate) fn open_with(info: &ConnectionInfo, select: bool) -> Result<Connection> {
+        let stream = Stream::connect(info)?;
+        let conn = Connection {
+            inner: RefCell::new(Inner {
+                stream,
+                rbuf: vec![0; READ_BUF],
+                rpos: 0,
+                rend: 0,
+                decoder: Decoder::new(info.limits),
+                broken: false,
+                protocol: info.protocol,
+                read_timeout: info.read_timeout,
+                known_scripts: HashSet::new(),
+                pushes_skipped: 0,
+            }),
+        };
+        conn.handshake(info, select)?;
+        Ok(conn)
+    }
+
+    fn handshake(&self, info: &ConnectionInfo, select: bool) -> Result<()> {
+        let mut setup = Vec::new();
+        let password = info.password.as_ref().map(|p| p.0.as_str());
+        let user = info.username.as_deref().unwrap_or("default");
+        let name = info.client_name.as_deref().filter(|_| select);
+        if info.protocol == Protocol::Resp3 {
+            let mut hello = cmd("HELLO");
+            hello.arg("3");
+            if let Some(password) = password {
+                hello.arg("AUTH").arg(user).arg(password);
+            }
+            if let Some(name) = name {
+                hello.arg("SETNAME").arg(name);
+            }
+            setup.push(hello);
+        } else {
+            if let Some(password) = password {
+                let mut auth = cmd("AUTH");
+                auth.arg(info.username.as_deref()).arg(password);
+                setup.push(auth);
+            }
+            if let Some(name) = name {
+                let mut setname = cmd("CLIENT");
+                setname.arg("SETNAME").arg(name);
+                setup.push(setname);
+            }
+        }
+        if select && info.db != 0 {
+            let mut sel = cmd("SELECT");
+            sel.arg(info.db);
+            setup.push(sel);
+        }
+        if setup.is_empty() {
+            return Ok(());
+        }
+        let mut inner = self.lock()?;
+        let mut batch = Vec::new();
+        for c in &setup {
+            batch.extend_from_slice(c.encoded());
+        }
+        inner.write_all(&batch)?;
+        // Read every reply before reporting the first error, so nothing is left unread.
+        let mut first_error = None;
+        for _ in &setup {
+            if let Value::Error(message) = inner.recv()? {
+                first_error.get_or_insert(Error::from_server_reply(message));
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    pub(crate) fn lock(&self) -> Result<RefMut<'_, Inner>> {
+        // A connection is never re-entered (nothing calls back into user code mid-command),
+        // so a failed borrow can only mean misuse; report it instead of panicking.
+        let inner = self
+            .inner
+            .try_borrow_mut()
+            .map_err(|_| Error::invalid_argument("connection used re-entrantly"))?;
+        if inner.broken {
+            return Err(Error::Broken);
+        }
+        Ok(inner)
+    }
+
+    /// Sends one command and returns its reply converted to `T`.
+    ///
+    /// # Errors
+    ///
+    /// The server's error reply as an [`Error`]; a conversion error; or a connection error,
+    /// which breaks the connection.
+    pub fn query<T: FromValue>(&self, cmd: &Cmd) -> Result<T> {
+        T::from_value(self.req(cmd)?)
+    }
+
+    /// Sends one command and returns its raw reply; an error reply is an `Err`.
+    pub fn req(&self, cmd: &Cmd) -> Result<Value> {
+        let mut inner = self.lock()?;
+        inner.write_all(cmd.encoded())?;
+        match inner.recv()? {
+            Value::Error(message) => Err(Error::from_server_reply(message)),
+            value => Ok(value),
+        }
+    }
+
+    /// Writes a command without reading its reply. With [`Connection::recv`] this allows
+    /// hand-made pipelining and commands that reply more than once (`MONITOR`, `SUBSCRIBE`).
+    pub fn send(&self, cmd: &Cmd) -> Result<()> {
+        self.lock()?.write_all(cmd.encoded())
+    }
+
+    /// Reads the next reply. An error reply is returned as [`Value::Error`], not as `Err`,
+    /// since a caller reading several replies wants them all.
+    pub fn recv(&self) -> Result<Value> {
+        self.lock()?.recv()
+    }
+
+    /// Returns `true` once an error has made this connection unusable.
+    pub fn is_broken(&self) -> bool {
+        self.inner.try_borrow().map_or(false, |i| i.broken)
+    }
+
+    /// The protocol version this connection speaks.
+    pub fn protocol(&self) -> Protocol {
+        self.inner
+            .try_borrow()
+            .map_or(Protocol::Resp2, |i| i.protocol)
+    }
+
+    /// Changes the read timeout (`None` waits for ever), for example around a blocking command.
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> Result<()> {
+        let mut inner = self.lock()?;
+        inner.stream.set_read_timeout(timeout)?;
+        inner.read_timeout = timeout;
+        Ok(())
+    }
+
+    /// The read timeout in force.
+    pub fn read_timeout(&self) -> Option<Duration> {
+        self.inner.try_borrow().ok().and_then(|i| i.read_timeout)
+    }
+
+    /// For the pool: true when the connection is idle, open, and has no stray bytes.
+    pub(crate) fn is_reusable(&self) -> bool {
+        match self.inner.try_borrow_mut() {
+            Ok(mut inner) => {
+                !inner.broken
+                    && inner.rpos == inner.rend
+                    && inner.decoder.is_idle()
+                    && inner.stream.is_idle_and_open()
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+impl Inner {
+    /// Marks the connection broken when `result` failed for a reason that may leave it out of
+    /// step with the server.
+    fn check<T>(&mut self, result: Result<T>) -> Result<T> {
+        if result.is_err() {
+            self.broken = true;
+        }
+        result
+    }
+
+    pub(crate) fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+        self.write_counted(bytes).1
+    }
+
+    /// Writes all of `bytes`, also returning how many were handed to the socket before any
+    /// error: zero means the server provably never saw them.
+    pub(crate) fn write_counted(&mut self, bytes: &[u8]) -> (usize, Result<()>) {
+        let mut sent = 0;
+        while sent < bytes.len() {
+            match self.stream.write(&bytes[sent..]) {
+                Ok(0) => {
+                    let e =
+                        io::Error::new(io::ErrorKind::WriteZero, "the socket accepted no bytes");
+                    self.broken = true;
+                    return (sent, Err(Error::Io(e)));
+                }
+                Ok(n) => sent += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.broken = true;
+                    return (sent, Err(io_error(e, Operation::Write)));
+                }
+            }
+        }
+        (sent, Ok(()))
+    }
+
+    /// Reads one reply, skipping out-of-band pushes.
+    pub(crate) fn recv(&mut self) -> Result<Value> {
+        loop {
+            let result = self.recv_frame();
+            match self.check(result)? {
+                Value::Push(_) => self.pushes_skipped += 1,
+                value => return Ok(value),
+            }
+        }
+    }
+
+    fn recv_frame(&mut self) -> Result<Value> {
+        loop {
+            let (used, value) = self.decoder.decode(&self.rbuf[self.rpos..self.rend])?;
+            self.rpos += used;
+            if self.rpos == self.rend {
+                self.rpos = 0;
+                self.rend = 0;
+            }
+            if let Some(value) = value {
+                return Ok(value);
+            }
+            if self.rpos == self.rend {
+                if let Some((data, missing)) = self.decoder.pending_bulk() {
+                    if missing >= DIRECT_READ_MIN {
+                        // Read the rest of a large payload straight into the reply's buffer.
+                        let before = data.len();
+                        let got = (&mut self.stream)
+                            .take(missing as u64)
+                            .read_to_end(data)
+                            .map_err(|e| io_error(e, Operation::Read))?;
+                        if data.len() - before < missing || got == 0 {
+                            return Err(closed());
+                        }
+                        continue;
+                    }
+                }
+            }
+            self.fill()?;
+        }
+    }
+
+    /// Reads more bytes into the buffer.
+    fn fill(&mut self) -> Result<()> {
+        if self.rend == self.rbuf.len() {
+            if self.rpos > 0 {
+                self.rbuf.copy_within(self.rpos..self.rend, 0);
+                self.rend -= self.rpos;
+                self.rpos = 0;
+            } else {
+                // One line longer than the buffer; the decoder's limits bound how far this goes.
+                let len = self.rbuf.len() * 2;
+                self.rbuf.resize(len, 0);
+            }
+        }
+        let n = self
+            .stream
+            .read(&mut self.rbuf[self.rend..])
+            .map_err(|e| io_error(e, Operation::Read))?;
+        if n == 0 {
+            return Err(closed());
+        }
+        self.rend += n;
+        Ok(())
+    }
+}
+
+fn closed() -> Error {
+    Error::Io(io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "the server closed the connection",
+    ))
+}

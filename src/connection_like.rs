@@ -1,0 +1,100 @@
+//! [`ConnectionLike`]: what can run a command, so scripts and helpers work on any of them.
+
+use crate::cmd::Cmd;
+use crate::connection::Connection;
+use crate::error::Result;
+use crate::resp::Value;
+use crate::script::{invoke_with_reload, ScriptInvocation};
+
+/// Anything that can send a command to a server and read its reply: a
+/// [`Client`](crate::Client), a dedicated [`Connection`], and later a cluster client.
+///
+/// [`Script::call_on`](crate::Script::call_on) and the [`Commands`](crate::Commands) helpers
+/// work on any implementation. Only [`ConnectionLike::req`] is required; the other methods let
+/// a target route smarter (a pooled client runs a whole script call on one connection; a
+/// cluster client routes it by key slot and loads scripts on the right node).
+///
+/// # Example
+///
+/// ```no_run
+/// use redline::{cmd, Client, ConnectionLike, Result};
+///
+/// fn ping(target: &impl ConnectionLike) -> Result<bool> {
+///     Ok(target.req(&cmd("PING"))? == redline::Value::SimpleString("PONG".into()))
+/// }
+///
+/// let client = Client::open("redis://127.0.0.1:6379")?;
+/// assert!(ping(&client)?);
+/// assert!(ping(&client.get_connection()?)?);
+/// # Ok::<(), redline::Error>(())
+/// ```
+pub trait ConnectionLike {
+    /// Sends one command and returns its reply. An error reply is an `Err`, classified by
+    /// [`Error::from_server_reply`](crate::Error::from_server_reply).
+    fn req(&self, cmd: &Cmd) -> Result<Value>;
+
+    /// Runs a script: `EVALSHA` (or `EVALSHA_RO`); on `NOSCRIPT`, `SCRIPT LOAD` with the SHA1
+    /// checked, then `EVALSHA` once more. Never more than one reload.
+    fn invoke_script(&self, invocation: &ScriptInvocation<'_>) -> Result<Value> {
+        invoke_with_reload(self, invocation)
+    }
+
+    /// Sends a command that must get through while the server is busy with a script
+    /// (`SCRIPT KILL`, `FUNCTION KILL`). Targets that open connections open one whose
+    /// handshake the busy server accepts.
+    fn req_while_busy(&self, cmd: &Cmd) -> Result<Value> {
+        self.req(cmd)
+    }
+}
+
+impl<T: ConnectionLike + ?Sized> ConnectionLike for &T {
+    fn req(&self, cmd: &Cmd) -> Result<Value> {
+        (**self).req(cmd)
+    }
+    fn invoke_script(&self, invocation: &ScriptInvocation<'_>) -> Result<Value> {
+        (**self).invoke_script(invocation)
+    }
+    fn req_while_busy(&self, cmd: &Cmd) -> Result<Value> {
+        (**self).req_while_busy(cmd)
+    }
+}
+
+impl ConnectionLike for Connection {
+    fn req(&self, cmd: &Cmd) -> Result<Value> {
+        Connection::req(self, cmd)
+    }
+
+    /// Also remembers, per connection, that the script is in this server's cache.
+    fn invoke_script(&self, invocation: &ScriptInvocation<'_>) -> Result<Value> {
+        let result = invoke_with_reload(self, invocation);
+        match &result {
+            Err(crate::Error::NoScript) => self.forget_script(invocation.sha()),
+            Err(e) if e.is_connection_broken() => {}
+            _ => self.remember_script(invocation.sha()),
+        }
+        result
+    }
+}
+
+impl Connection {
+    /// Records that `sha` is in this connection's server cache (no allocation when known).
+    pub(crate) fn remember_script(&self, sha: &str) {
+        if let Ok(mut inner) = self.lock() {
+            if !inner.known_scripts.contains(sha) {
+                inner.known_scripts.insert(sha.to_string());
+            }
+        }
+    }
+
+    pub(crate) fn forget_script(&self, sha: &str) {
+        if let Ok(mut inner) = self.lock() {
+            inner.known_scripts.remove(sha);
+        }
+    }
+
+    /// Whether this connection has seen `sha` in its server's cache since it opened.
+    pub(crate) fn knows_script(&self, sha: &str) -> bool {
+        self.lock()
+            .map_or(false, |inner| inner.known_scripts.contains(sha))
+    }
+}

@@ -1,0 +1,363 @@
+//! The crate's one error type, and the one place where server error replies are classified.
+
+use crate::resp::ProtocolError;
+use std::{fmt, io};
+
+/// Everything that can go wrong, as variants a caller can match on.
+///
+/// Errors that leave a connection in an unknown state ([`Error::Io`], [`Error::Timeout`],
+/// [`Error::Protocol`]) make redline discard that connection: a reply is never handed to the
+/// wrong command. [`Error::is_connection_broken`] tells them apart from errors the server
+/// replied with, after which the connection is fine.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The socket failed, or the server closed the connection.
+    #[error("i/o error: {0}")]
+    Io(#[from] io::Error),
+    /// A connect, read or write took longer than its configured timeout.
+    #[error("timed out while {op}")]
+    Timeout {
+        /// What was being done.
+        op: Operation,
+    },
+    /// The server sent bytes that are not valid RESP or break a [`Limits`](crate::resp::Limits).
+    #[error("protocol error: {0}")]
+    Protocol(#[from] ProtocolError),
+    /// The server replied with an error. `message` is the reply as sent, code included.
+    #[error("server error: {message}")]
+    Server {
+        /// The error code, parsed from the first word.
+        kind: ServerErrorKind,
+        /// The full error text, such as `WRONGTYPE Operation against a key holding ...`.
+        message: String,
+    },
+    /// `NOSCRIPT`: the server's script cache has no script with that SHA1.
+    #[error("NOSCRIPT: the server has no script with that SHA1")]
+    NoScript,
+    /// A Lua script failed to compile or raised an error while running.
+    #[error("script error: {message}")]
+    Script {
+        /// The full error text as the server sent it.
+        message: String,
+        /// The SHA1 of the failing script, when the server named it.
+        sha: Option<String>,
+        /// The line in the script, when the server named it.
+        line: Option<u32>,
+    },
+    /// A reply could not be converted into the type asked for.
+    #[error("cannot convert {got} into {expected}")]
+    Conversion {
+        /// The Rust type that was asked for.
+        expected: &'static str,
+        /// What arrived, described (never its bytes).
+        got: String,
+    },
+    /// A connection URL could not be understood. Passwords never appear in `reason`.
+    #[error("invalid URL: {reason}")]
+    InvalidUrl {
+        /// What was wrong.
+        reason: String,
+    },
+    /// An argument the caller passed cannot work (an empty command, a malformed SHA1, ...).
+    #[error("invalid argument: {reason}")]
+    InvalidArgument {
+        /// What was wrong.
+        reason: String,
+    },
+    /// `rediss://` or another TLS setting was used but the `tls` feature is off.
+    #[error("TLS was asked for, but redline was built without the `tls` feature")]
+    TlsNotEnabled,
+    /// The TLS handshake or configuration failed.
+    ///
+    /// *Note:* the wrapped `native_tls` type is not part of redline's semver API.
+    #[cfg(feature = "tls")]
+    #[error("tls error: {0}")]
+    Tls(#[from] native_tls::Error),
+    /// `SCRIPT LOAD` returned a SHA1 other than the one computed locally.
+    #[error("SCRIPT LOAD returned SHA1 {got}, expected {expected}")]
+    ShaMismatch {
+        /// The SHA1 computed from the script's bytes.
+        expected: String,
+        /// The SHA1 the server returned.
+        got: String,
+    },
+    /// A command in a pipeline failed; `source` is its error.
+    #[error("command #{index} ({command}) of the pipeline failed: {source}")]
+    Pipeline {
+        /// The command's position in the pipeline, from 0.
+        index: usize,
+        /// The command, truncated, with secrets replaced by `******`.
+        command: String,
+        /// What went wrong.
+        source: Box<Error>,
+    },
+    /// A transaction was not run because a `WATCH`ed key changed (`EXEC` replied nil).
+    #[error("transaction aborted: a watched key changed")]
+    WatchConflict,
+    /// The connection failed earlier and cannot be used again.
+    #[error("the connection is broken by an earlier error and cannot be used again")]
+    Broken,
+}
+
+/// What was being done when a [`Error::Timeout`] struck.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Operation {
+    /// Opening the connection.
+    Connect,
+    /// Reading a reply.
+    Read,
+    /// Writing a command.
+    Write,
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Operation::Connect => "connecting",
+            Operation::Read => "reading",
+            Operation::Write => "writing",
+        })
+    }
+}
+
+/// The code of a server error, from the first word of its reply.
+///
+/// `NOSCRIPT` and Lua errors are not here: they have their own [`Error`] variants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ServerErrorKind {
+    /// `ERR`: the generic error.
+    Err,
+    /// `WRONGTYPE`: the key holds another type.
+    WrongType,
+    /// `BUSY`: a script or function is running and blocks the server.
+    Busy,
+    /// `NOTBUSY`: `SCRIPT KILL` or `FUNCTION KILL` found nothing running.
+    NotBusy,
+    /// `UNKILLABLE`: the running script has written and cannot be killed.
+    Unkillable,
+    /// `READONLY`: a write was sent to a replica (also from inside a script).
+    ReadOnly,
+    /// `NOAUTH`: authentication is required.
+    NoAuth,
+    /// `WRONGPASS`: the user name or password is wrong.
+    WrongPass,
+    /// `NOPERM`: the ACL user may not run this.
+    NoPerm,
+    /// `NOPROTO`: the server does not speak the protocol version asked for.
+    NoProto,
+    /// `LOADING`: the server is loading its dataset.
+    Loading,
+    /// `MOVED`: the slot lives on another cluster node.
+    Moved,
+    /// `ASK`: the slot is migrating; ask the other node once.
+    Ask,
+    /// `TRYAGAIN`: a multi-key command during resharding.
+    TryAgain,
+    /// `CLUSTERDOWN`: the cluster cannot serve the slot.
+    ClusterDown,
+    /// `CROSSSLOT`: the keys of one command hash to different slots.
+    CrossSlot,
+    /// `MASTERDOWN`: the replica lost its primary.
+    MasterDown,
+    /// `EXECABORT`: a transaction was discarded because a command failed to queue.
+    ExecAbort,
+    /// `OOM`: the server is out of memory (`maxmemory`).
+    Oom,
+    /// Any other code, such as one a script made up with `redis.error_reply`.
+    Other,
+}
+
+impl ServerErrorKind {
+    fn from_code(code: &str) -> ServerErrorKind {
+        match code {
+            "ERR" => ServerErrorKind::Err,
+            "WRONGTYPE" => ServerErrorKind::WrongType,
+            "BUSY" => ServerErrorKind::Busy,
+            "NOTBUSY" => ServerErrorKind::NotBusy,
+            "UNKILLABLE" => ServerErrorKind::Unkillable,
+            "READONLY" => ServerErrorKind::ReadOnly,
+            "NOAUTH" => ServerErrorKind::NoAuth,
+            "WRONGPASS" => ServerErrorKind::WrongPass,
+            "NOPERM" => ServerErrorKind::NoPerm,
+            "NOPROTO" => ServerErrorKind::NoProto,
+            "LOADING" => ServerErrorKind::Loading,
+            "MOVED" => ServerErrorKind::Moved,
+            "ASK" => ServerErrorKind::Ask,
+            "TRYAGAIN" => ServerErrorKind::TryAgain,
+            "CLUSTERDOWN" => ServerErrorKind::ClusterDown,
+            "CROSSSLOT" => ServerErrorKind::CrossSlot,
+            "MASTERDOWN" => ServerErrorKind::MasterDown,
+            "EXECABORT" => ServerErrorKind::ExecAbort,
+            "OOM" => ServerErrorKind::Oom,
+            _ => ServerErrorKind::Other,
+        }
+    }
+}
+
+impl Error {
+    /// Classifies an error reply. Every path that reads a server error comes through here, so
+    /// `NOSCRIPT` or a Lua error is recognised the same way in a single call, a pipeline or a
+    /// transaction.
+    pub fn from_server_reply(message: String) -> Error {
+        let code = message.split(' ').next().unwrap_or("");
+        if code == "NOSCRIPT" {
+            return Error::NoScript;
+        }
+        if code == "ERR" {
+            if let Some((sha, line)) = script_location(&message) {
+                return Error::Script { message, sha, line };
+            }
+        }
+        Error::Server {
+            kind: ServerErrorKind::from_code(code),
+            message,
+        }
+    }
+
+    /// The server error code, for [`Error::Server`] (and `Err` for [`Error::Script`]).
+    pub fn server_kind(&self) -> Option<ServerErrorKind> {
+        match self {
+            Error::Server { kind, .. } => Some(*kind),
+            Error::Script { .. } => Some(ServerErrorKind::Err),
+            Error::Pipeline { source, .. } => source.server_kind(),
+            _ => None,
+        }
+    }
+
+    /// Returns `true` for a timeout.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+
+    /// Returns `true` for a socket error or a closed connection.
+    pub fn is_io(&self) -> bool {
+        matches!(self, Error::Io(_))
+    }
+
+    /// Returns `true` when the connection that saw this error cannot be used again (redline
+    /// has already discarded it).
+    pub fn is_connection_broken(&self) -> bool {
+        match self {
+            Error::Io(_) | Error::Timeout { .. } | Error::Protocol(_) | Error::Broken => true,
+            Error::Pipeline { source, .. } => source.is_connection_broken(),
+            _ => false,
+        }
+    }
+
+    pub(crate) fn conversion<T: ?Sized>(got: &crate::Value) -> Error {
+        Error::Conversion {
+            expected: std::any::type_name::<T>(),
+            got: got.describe(),
+        }
+    }
+
+    pub(crate) fn invalid_argument(reason: impl Into<String>) -> Error {
+        Error::InvalidArgument {
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Finds where a Lua error happened, from Redis 7's texts such as
+/// `ERR user_script:1: Script attempted to access nonexistent global variable 'x' script:
+/// e0e1f9fabfc9d4800c877a703b823ac0578ff8db, on @user_script:1.` and
+/// `ERR Error compiling script (new function): user_script:1: '=' expected near 'end'`.
+/// Returns `None` when the text does not come from a script.
+fn script_location(message: &str) -> Option<(Option<String>, Option<u32>)> {
+    let sha = message.find("script: ").and_then(|at| {
+        let hex = message.get(at + 8..at + 48)?;
+        hex.bytes()
+            .all(|b| b.is_ascii_hexdigit())
+            .then(|| hex.to_ascii_lowercase())
+    });
+    let line = [
+        "@user_script:",
+        "user_script:",
+        "@user_function:",
+        "user_function:",
+    ]
+    .iter()
+    .find_map(|marker| {
+        let at = message.find(marker)? + marker.len();
+        let digits: String = message[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
+        digits.parse().ok()
+    });
+    let compiling = message.starts_with("ERR Error compiling script");
+    (sha.is_some() || line.is_some() || compiling).then_some((sha, line))
+}
+
+/// The result type of every fallible redline call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_stays_small() {
+        assert!(
+            std::mem::size_of::<Error>() <= 64,
+            "{}",
+            std::mem::size_of::<Error>()
+        );
+    }
+
+    #[test]
+    fn classifies_codes() {
+        let e = Error::from_server_reply("WRONGTYPE Operation against a key".into());
+        assert_eq!(e.server_kind(), Some(ServerErrorKind::WrongType));
+        assert!(matches!(
+            Error::from_server_reply("NOSCRIPT No matching script.".into()),
+            Error::NoScript
+        ));
+        let e = Error::from_server_reply("BUSY Redis is busy running a script.".into());
+        assert_eq!(e.server_kind(), Some(ServerErrorKind::Busy));
+        let e = Error::from_server_reply("my own error".into());
+        assert_eq!(e.server_kind(), Some(ServerErrorKind::Other));
+        let e = Error::from_server_reply("".into());
+        assert_eq!(e.server_kind(), Some(ServerErrorKind::Other));
+    }
+
+    #[test]
+    fn parses_lua_runtime_error() {
+        let text = "ERR user_script:3: Script attempted to access nonexistent global variable \
+                    'x' script: E0E1F9FABFC9D4800C877A703B823AC0578FF8DB, on @user_script:3.";
+        match Error::from_server_reply(text.into()) {
+            Error::Script { message, sha, line } => {
+                assert_eq!(message, text);
+                assert_eq!(
+                    sha.as_deref(),
+                    Some("e0e1f9fabfc9d4800c877a703b823ac0578ff8db")
+                );
+                assert_eq!(line, Some(3));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn parses_compile_error() {
+        let text = "ERR Error compiling script (new function): user_script:7: '=' expected";
+        match Error::from_server_reply(text.into()) {
+            Error::Script { sha, line, .. } => {
+                assert_eq!(sha, None);
+                assert_eq!(line, Some(7));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn readonly_inside_script_keeps_its_kind() {
+        let text = "READONLY You can't write against a read only replica. script: \
+                    e0e1f9fabfc9d4800c877a703b823ac0578ff8db, on @user_script:1.";
+        let e = Error::from_server_reply(text.into());
+        assert_eq!(e.server_kind(), Some(ServerErrorKind::ReadOnly));
+    }
+}

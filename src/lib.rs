@@ -1,0 +1,116 @@
+//! A blocking Redis client whose strength is Lua scripting.
+//!
+//! redline is for programs that do not want an async runtime: command-line tools, batch jobs,
+//! game servers. It speaks RESP2 and RESP3 over a plain `std::net::TcpStream` or a Unix socket,
+//! with a hand-written parser that never panics and never trusts a length from the wire.
+//!
+//! - [`Client`]: shared by reference across threads, with a small pool of connections.
+//! - [`Script`]: a Lua script known by its SHA1, run with `EVALSHA`, reloaded transparently on
+//!   `NOSCRIPT`, on any [`ConnectionLike`] target, read-only with `EVALSHA_RO`.
+//! - [`Pipeline`]: batches of commands and scripts in one write; scripts are made sure to be
+//!   in the server's cache before the batch goes out.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! use redline::{Client, Commands};
+//!
+//! let client = Client::open("redis://127.0.0.1:6379")?;
+//! client.set("foo", 2)?;
+//! let multiply = client.register_script(
+//!     "local v = redis.call('GET', KEYS[1]) return tonumber(v) * ARGV[1]",
+//! );
+//! let ten: i64 = multiply.call("foo", 5)?;
+//! assert_eq!(ten, 10);
+//!
+//! let (ok, product): (bool, i64) = client
+//!     .pipeline()
+//!     .set("foo", 5)
+//!     .script(&multiply, "foo", 5)
+//!     .execute()?;
+//! assert_eq!((ok, product), (true, 25));
+//! # Ok::<(), redline::Error>(())
+//! ```
+//!
+//! # Connecting
+//!
+//! [`Client::open`] takes `redis://[user:pass@]host[:port][/db][?protocol=3&timeout=2s]`,
+//! `rediss://` (TLS, with the `tls` feature) or `unix:///path/to/sock?db=N`; the full grammar
+//! is on [`ConnectionInfo`]. [`ClientBuilder`] sets the same things in code. Nothing connects
+//! until the first call.
+//!
+//! # Commands
+//!
+//! Any command: [`cmd`]`("NAME").arg(..)` and [`Client::query`]. The common ones have typed
+//! helpers on the [`Commands`] trait, the scripting ones on [`ScriptingCommands`]; both work on
+//! a [`Client`] and on a dedicated [`Connection`].
+//! Arguments are anything [`ToArgs`]; replies convert into anything [`FromValue`].
+//!
+//! # Errors
+//!
+//! One [`Error`] enum with variants to match on. Server error replies are classified in one
+//! place ([`Error::from_server_reply`]): `NOSCRIPT` is [`Error::NoScript`], a Lua error is
+//! [`Error::Script`] with the script's SHA1 and line, anything else is [`Error::Server`] with a
+//! [`ServerErrorKind`]. After an I/O error, a timeout or a protocol error the connection is
+//! discarded, so a reply can never reach the wrong caller.
+//!
+//! # Limits and safety
+//!
+//! | limit | default |
+//! |---|---|
+//! | bulk string length ([`resp::Limits::max_bulk_len`]) | 512 MiB |
+//! | aggregate length ([`resp::Limits::max_aggregate_len`]) | 2^32 - 1 |
+//! | nesting depth ([`resp::Limits::max_depth`]) | 128 |
+//! | connect timeout | 10 s |
+//! | read and write timeouts | none |
+//!
+//! Memory grows only with bytes actually received, whatever length a reply claims.
+//!
+//! # Module map
+//!
+//! - [`resp`]: the protocol, free of I/O (values, incremental parser, encoders).
+//! - `cmd`, `types`: building commands and converting replies.
+//! - `connection`, `client`: one connection; the pooled, shared client.
+//! - `script`, `scripting`: [`Script`] and the scripting commands.
+//! - `pipeline`: batches and transactions.
+//!
+//! # Features
+//!
+//! - `tls`: `rediss://` through `native-tls` (off by default; a plain build needs no OpenSSL).
+//!
+//! # Versioning and MSRV
+//!
+//! Pre-1.0: minor versions may break the API. The minimum Rust version is in `Cargo.toml`.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(rust_2018_idioms)]
+
+mod client;
+mod cmd;
+mod commands;
+mod connection;
+mod connection_like;
+mod error;
+mod info;
+mod pipeline;
+pub mod resp;
+mod script;
+mod scripting;
+mod types;
+
+pub use client::{Client, ClientBuilder};
+pub use cmd::{cmd, Args, Cmd};
+pub use commands::Commands;
+pub use connection::Connection;
+pub use connection_like::ConnectionLike;
+pub use error::{Error, Operation, Result, ServerErrorKind};
+pub use info::{Addr, ConnectionInfo, Protocol};
+pub use pipeline::Pipeline;
+pub use resp::Value;
+pub use script::{invoke_with_reload, script_sha, Script, ScriptInvocation};
+pub use scripting::{
+    EngineStats, FlushMode, FunctionInfo, FunctionStats, LibraryInfo, RestorePolicy, RunningScript,
+    ScriptingCommands,
+};
+pub use types::{FromValue, ToArg, ToArgs};

@@ -1,0 +1,215 @@
+//! Sending a pipeline on one connection: script preload, chunked writes, reading replies.
+
+use super::{Pipeline, INLINE_LOAD_MAX};
+use crate::cmd::cmd;
+use crate::connection::{Connection, Inner};
+use crate::error::{Error, Result};
+use crate::resp::{write_command, Value};
+use crate::script::check_sha;
+use crate::types::FromValue;
+
+/// Commands are written in chunks of about this many bytes, and no more than this many bytes
+/// of commands are left unanswered before the next chunk goes out. A batch of any size then
+/// needs bounded socket buffers on both sides and never deadlocks.
+const CHUNK: usize = 256 * 1024;
+
+/// How a run failed: `Unsent` when nothing of the batch reached the server (so one retry on
+/// a fresh connection is safe), `Sent` otherwise.
+pub(super) enum Failure {
+    Unsent(Error),
+    Sent(Error),
+}
+
+impl Failure {
+    pub(super) fn into_error(self) -> Error {
+        match self {
+            Failure::Unsent(e) | Failure::Sent(e) => e,
+        }
+    }
+}
+
+/// Runs `pipe` on `conn`, returning one reply per queued command (errors as values).
+pub(super) fn run(pipe: &mut Pipeline<'_>, conn: &Connection) -> Result<Vec<Value>, Failure> {
+    let to_load = scripts_to_load(pipe, conn).map_err(Failure::Unsent)?;
+    let mut inner = conn.lock().map_err(Failure::Unsent)?;
+
+    // Preamble, in the first write: the missing scripts' SCRIPT LOADs, then MULTI.
+    let mut preamble = Vec::new();
+    for &i in &to_load {
+        if let Some(source) = &pipe.scripts[i].source {
+            write_command(&mut preamble, &[b"SCRIPT", b"LOAD", source]);
+        }
+    }
+    if pipe.atomic {
+        write_command(&mut preamble, &[b"MULTI"]);
+    }
+
+    let n = pipe.entries.len();
+    let mut replies: Vec<Value> = Vec::with_capacity(n);
+    let mut wbuf = std::mem::take(&mut pipe.wbuf);
+    let mut written = 0;
+    let mut first = true;
+    let mut preamble_failure = None;
+    while written < n {
+        let start = start_of(pipe, written);
+        let mut end = written + 1;
+        while end < n && pipe.entries[end].end - start < CHUNK {
+            end += 1;
+        }
+        wbuf.clear();
+        if first {
+            wbuf.extend_from_slice(&preamble);
+        }
+        wbuf.extend_from_slice(&pipe.buf[start..pipe.entries[end - 1].end]);
+        if end == n && pipe.atomic {
+            write_command(&mut wbuf, &[b"EXEC"]);
+        }
+        let (sent, result) = inner.write_counted(&wbuf);
+        if let Err(e) = result {
+            pipe.wbuf = wbuf;
+            return Err(if first && sent == 0 {
+                Failure::Unsent(e)
+            } else {
+                Failure::Sent(e)
+            });
+        }
+        if first {
+            preamble_failure = read_preamble(pipe, &mut inner, &to_load)?;
+            first = false;
+        }
+        written = end;
+        // Keep at most CHUNK bytes of commands unanswered before writing more.
+        while written < n && start_of(pipe, written) - start_of(pipe, replies.len()) > CHUNK {
+            replies.push(inner.recv().map_err(Failure::Sent)?);
+        }
+    }
+    pipe.wbuf = wbuf;
+    while replies.len() < n {
+        replies.push(inner.recv().map_err(Failure::Sent)?);
+    }
+    let exec = if pipe.atomic {
+        read_exec(pipe, &mut inner, replies)
+    } else {
+        Ok(replies)
+    };
+    if let Some(e) = preamble_failure {
+        return Err(Failure::Sent(e));
+    }
+    let replies = exec?;
+    // A NOSCRIPT means the cache was flushed under us: load again next time.
+    for (reply, entry) in replies.iter().zip(&pipe.entries) {
+        if let (Value::Error(message), Some(i)) = (reply, entry.script) {
+            if message.starts_with("NOSCRIPT") {
+                inner.known_scripts.remove(&*pipe.scripts[i].sha);
+            }
+        }
+    }
+    Ok(replies)
+}
+
+/// Byte offset where command `index` starts (or the end, for `index == len`).
+fn start_of(pipe: &Pipeline<'_>, index: usize) -> usize {
+    if index == 0 {
+        0
+    } else {
+        pipe.entries[index - 1].end
+    }
+}
+
+/// The scripts (indexes into `pipe.scripts`) to load ahead of the batch. Small unknown
+/// scripts are loaded without asking; otherwise one `SCRIPT EXISTS` round trip decides.
+fn scripts_to_load(pipe: &Pipeline<'_>, conn: &Connection) -> Result<Vec<usize>> {
+    let unknown: Vec<usize> = (0..pipe.scripts.len())
+        .filter(|&i| !conn.knows_script(&pipe.scripts[i].sha))
+        .collect();
+    let source_bytes: usize = unknown
+        .iter()
+        .filter_map(|&i| pipe.scripts[i].source.as_ref().map(|s| s.len()))
+        .sum();
+    if unknown.is_empty() || source_bytes <= INLINE_LOAD_MAX {
+        return Ok(unknown
+            .into_iter()
+            .filter(|&i| pipe.scripts[i].source.is_some())
+            .collect());
+    }
+    let mut exists = cmd("SCRIPT");
+    exists.arg("EXISTS");
+    for &i in &unknown {
+        exists.arg(&*pipe.scripts[i].sha);
+    }
+    let flags: Vec<bool> = conn.query(&exists)?;
+    let mut to_load = Vec::new();
+    for (&i, cached) in unknown.iter().zip(flags) {
+        if cached {
+            conn.remember_script(&pipe.scripts[i].sha);
+        } else if pipe.scripts[i].source.is_some() {
+            to_load.push(i);
+        }
+    }
+    Ok(to_load)
+}
+
+/// Reads the replies to the preamble. A script that failed to load is returned as the error of
+/// the first command that calls it, to be reported once every reply has been read, so that the
+/// connection stays in step.
+fn read_preamble(
+    pipe: &Pipeline<'_>,
+    inner: &mut Inner,
+    to_load: &[usize],
+) -> Result<Option<Error>, Failure> {
+    let mut failure = None;
+    for &i in to_load {
+        let sha = &pipe.scripts[i].sha;
+        let outcome = match inner.recv().map_err(Failure::Sent)? {
+            Value::Error(message) => Err(Error::from_server_reply(message)),
+            value => String::from_value(value).and_then(|got| check_sha(sha, got)),
+        };
+        match outcome {
+            Ok(()) => {
+                if !inner.known_scripts.contains(&**sha) {
+                    inner.known_scripts.insert(sha.to_string());
+                }
+            }
+            Err(e) => {
+                if failure.is_none() {
+                    let index = pipe
+                        .entries
+                        .iter()
+                        .position(|e| e.script == Some(i))
+                        .unwrap_or(0);
+                    failure = Some(pipe.command_error(index, e));
+                }
+            }
+        }
+    }
+    if pipe.atomic {
+        if let Value::Error(message) = inner.recv().map_err(Failure::Sent)? {
+            failure.get_or_insert(Error::from_server_reply(message));
+        }
+    }
+    Ok(failure)
+}
+
+/// Reads `EXEC`'s reply: the real replies, a watch conflict, or an abort caused by a command
+/// that failed to queue (reported for that command).
+fn read_exec(
+    pipe: &Pipeline<'_>,
+    inner: &mut Inner,
+    queued: Vec<Value>,
+) -> Result<Vec<Value>, Failure> {
+    match inner.recv().map_err(Failure::Sent)?.into_data() {
+        Value::Array(replies) if replies.len() == queued.len() => Ok(replies),
+        Value::Nil => Err(Failure::Sent(Error::WatchConflict)),
+        Value::Error(message) => {
+            let queue_error = queued.into_iter().enumerate().find_map(|(i, v)| match v {
+                Value::Error(m) => Some((i, m)),
+                _ => None,
+            });
+            Err(Failure::Sent(match queue_error {
+                Some((i, m)) => pipe.command_error(i, Error::from_server_reply(m)),
+                None => Error::from_server_reply(message),
+            }))
+        }
+        other => Err(Failure::Sent(Error::conversion::<Vec<Value>>(&other))),
+    }
+}

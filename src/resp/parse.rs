@@ -1,0 +1,545 @@
+//! An incremental RESP2/RESP3 decoder with explicit limits.
+//!
+//! The decoder is free of I/O: it is handed bytes and says how many it consumed and whether a
+//! whole reply is complete. It keeps the aggregates it has started on a stack, so a reply that
+//! arrives in pieces is never scanned twice, and it allocates only in proportion to the bytes it
+//! has actually seen: a claimed length is checked against [`Limits`] and never used to reserve
+//! memory up front.
+
+use super::Value;
+use memchr::memchr;
+
+/// Bounds that a reply must respect; anything beyond them is a [`ProtocolError`].
+///
+/// Memory use is bounded by the bytes received whatever the limits say; the limits reject
+/// nonsense early and cap what one reply may grow to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The longest bulk string, blob error, verbatim string or status line, in bytes.
+    /// Defaults to 512 MiB, Redis's own `proto-max-bulk-len`.
+    pub max_bulk_len: usize,
+    /// The most elements one array, set or push may claim (for maps: entries).
+    /// Defaults to 2^32 - 1.
+    pub max_aggregate_len: usize,
+    /// The deepest nesting of aggregates (attributes count as a level). Defaults to 128.
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bulk_len: 512 * 1024 * 1024,
+            max_aggregate_len: u32::MAX as usize,
+            max_depth: 128,
+        }
+    }
+}
+
+/// What was wrong with the bytes the server sent.
+///
+/// It never carries wire bytes, so it can be logged safely.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProtocolError {
+    /// A reply started with a byte that is no RESP type.
+    #[error("unknown RESP type byte 0x{0:02x}")]
+    UnknownType(u8),
+    /// A length was not a decimal number, was below -1, or overflowed.
+    #[error("invalid length")]
+    InvalidLength,
+    /// An integer reply was not a decimal `i64`.
+    #[error("invalid integer")]
+    InvalidInteger,
+    /// A double reply was not a number, `inf`, `-inf` or `nan`.
+    #[error("invalid double")]
+    InvalidDouble,
+    /// A boolean reply was not `t` or `f`.
+    #[error("invalid boolean")]
+    InvalidBoolean,
+    /// A big number was not an optional `-` followed by digits.
+    #[error("invalid big number")]
+    InvalidBigNumber,
+    /// A null (`_`) carried data.
+    #[error("invalid null")]
+    InvalidNull,
+    /// A verbatim string lacked its `xxx:` format prefix.
+    #[error("invalid verbatim string")]
+    InvalidVerbatim,
+    /// A line or a bulk payload was not terminated by `\r\n`.
+    #[error("missing CRLF")]
+    MissingCrlf,
+    /// A bulk string claimed more than [`Limits::max_bulk_len`].
+    #[error("bulk string longer than the limit")]
+    BulkTooLarge,
+    /// An aggregate claimed more than [`Limits::max_aggregate_len`] elements.
+    #[error("aggregate longer than the limit")]
+    AggregateTooLarge,
+    /// Aggregates were nested deeper than [`Limits::max_depth`].
+    #[error("nesting deeper than the limit")]
+    TooDeep,
+    /// A header line went on past its longest legal length without `\r\n`.
+    #[error("line longer than the limit")]
+    LineTooLong,
+}
+
+/// Parses one complete reply from the start of `buf`.
+///
+/// Returns `Ok(None)` when `buf` holds only part of a reply: incomplete input is not an error.
+/// Otherwise returns the reply and how many bytes it used.
+///
+/// # Errors
+///
+/// A [`ProtocolError`] when the bytes are not valid RESP or break a limit.
+///
+/// # Example
+///
+/// ```
+/// use redline::resp::{parse, Limits, ProtocolError};
+/// use redline::Value;
+///
+/// let limits = Limits::default();
+/// assert_eq!(parse(b"$5\r\nhel", &limits), Ok(None));
+/// assert_eq!(parse(b":-2\r\n", &limits), Ok(Some((Value::Int(-2), 5))));
+/// assert_eq!(parse(b"$-5\r\n", &limits), Err(ProtocolError::InvalidLength));
+/// ```
+pub fn parse(buf: &[u8], limits: &Limits) -> Result<Option<(Value, usize)>, ProtocolError> {
+    let mut decoder = Decoder::new(*limits);
+    match decoder.decode(buf)? {
+        (used, Some(value)) => Ok(Some((value, used))),
+        (_, None) => Ok(None),
+    }
+}
+
+/// The longest legal header line (type byte, sign, 20 digits): anything longer is hostile.
+const MAX_HEADER_LINE: usize = 64;
+/// Doubles are written with `%.17g`; 512 bytes leaves room for any decimal form.
+const MAX_DOUBLE_LINE: usize = 512;
+/// The fewest bytes one element of an aggregate can take (`_\r\n`), to bound pre-allocation.
+const MIN_ELEMENT_LEN: usize = 3;
+
+/// A streaming decoder: feed it bytes as they arrive, take replies as they complete.
+///
+/// State survives between calls to [`Decoder::decode`], so the caller drops the bytes it is
+/// told were consumed and never hands them in again.
+///
+/// # Example
+///
+/// ```
+/// use redline::resp::{Decoder, Limits};
+/// use redline::Value;
+///
+/// let mut decoder = Decoder::new(Limits::default());
+/// let (used, value) = decoder.decode(b"*2\r\n:1\r\n:2")?;
+/// assert_eq!((used, value), (8, None));
+/// let (used, value) = decoder.decode(b":2\r\n")?;
+/// assert_eq!((used, value), (4, Some(Value::Array(vec![Value::Int(1), Value::Int(2)]))));
+/// # Ok::<(), redline::resp::ProtocolError>(())
+/// ```
+#[derive(Debug)]
+pub struct Decoder {
+    limits: Limits,
+    stack: Vec<Frame>,
+    bulk: Option<PartialBulk>,
+    /// Bytes of the current incomplete line already searched for `\n`.
+    scanned: usize,
+}
+
+#[derive(Debug)]
+struct Frame {
+    kind: FrameKind,
+    /// Values still to come (for maps: keys and values counted one by one).
+    remaining: usize,
+    items: Vec<Value>,
+    pairs: Vec<(Value, Value)>,
+    key: Option<Value>,
+}
+
+#[derive(Debug)]
+enum FrameKind {
+    Array,
+    Set,
+    Push,
+    Map,
+    Attribute,
+    /// An attribute map is complete; the next value is the one it annotates.
+    Annotated(Box<[(Value, Value)]>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BulkKind {
+    Bulk,
+    Error,
+    Verbatim,
+}
+
+#[derive(Debug)]
+struct PartialBulk {
+    kind: BulkKind,
+    data: Vec<u8>,
+    len: usize,
+}
+
+/// What one header line turned into.
+enum Step {
+    /// The line is not complete yet.
+    Incomplete,
+    /// A whole value, and the bytes it used.
+    Value(Value, usize),
+    /// An aggregate or a bulk was opened; the bytes its header used.
+    Opened(usize),
+}
+
+impl Decoder {
+    /// Creates a decoder that enforces `limits`.
+    pub fn new(limits: Limits) -> Self {
+        Decoder {
+            limits,
+            stack: Vec::new(),
+            bulk: None,
+            scanned: 0,
+        }
+    }
+
+    /// The limits this decoder enforces.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Returns `true` when no reply is half-decoded.
+    pub fn is_idle(&self) -> bool {
+        self.stack.is_empty() && self.bulk.is_none() && self.scanned == 0
+    }
+
+    /// Forgets any half-decoded reply.
+    pub fn reset(&mut self) {
+        self.stack.clear();
+        self.bulk = None;
+        self.scanned = 0;
+    }
+
+    /// Consumes bytes from the start of `buf`, returning how many it used and the reply they
+    /// completed, if any. Bytes after a completed reply are left for the next call.
+    ///
+    /// # Errors
+    ///
+    /// A [`ProtocolError`]; the decoder's state is then meaningless and the stream must be
+    /// abandoned (call [`Decoder::reset`] before any reuse).
+    pub fn decode(&mut self, buf: &[u8]) -> Result<(usize, Option<Value>), ProtocolError> {
+        let mut pos = 0;
+        loop {
+            if let Some(bulk) = &mut self.bulk {
+                let want = bulk.len - bulk.data.len();
+                let take = want.min(buf.len() - pos);
+                bulk.data.extend_from_slice(&buf[pos..pos + take]);
+                pos += take;
+                if bulk.data.len() < bulk.len || buf.len() - pos < 2 {
+                    return Ok((pos, None));
+                }
+                if &buf[pos..pos + 2] != b"\r\n" {
+                    return Err(ProtocolError::MissingCrlf);
+                }
+                pos += 2;
+                let Some(bulk) = self.bulk.take() else {
+                    continue;
+                };
+                let value = finish_bulk(bulk.kind, bulk.data)?;
+                if let Some(done) = self.complete(value) {
+                    return Ok((pos, Some(done)));
+                }
+                continue;
+            }
+            if pos == buf.len() {
+                return Ok((pos, None));
+            }
+            match self.step(&buf[pos..])? {
+                Step::Incomplete => return Ok((pos, None)),
+                Step::Opened(used) => pos += used,
+                Step::Value(value, used) => {
+                    pos += used;
+                    if let Some(done) = self.complete(value) {
+                        return Ok((pos, Some(done)));
+                    }
+                }
+            }
+        }
+    }
+
+    /// A bulk string whose payload is still arriving: its buffer so far and the payload bytes
+    /// still missing. A connection may read those bytes straight into the buffer (it becomes
+    /// the caller's value, so a large payload is never copied) and then call
+    /// [`Decoder::decode`] again for the trailing `\r\n`.
+    pub fn pending_bulk(&mut self) -> Option<(&mut Vec<u8>, usize)> {
+        match &mut self.bulk {
+            Some(bulk) if bulk.data.len() < bulk.len => {
+                let missing = bulk.len - bulk.data.len();
+                Some((&mut bulk.data, missing))
+            }
+            _ => None,
+        }
+    }
+
+    /// Adds a finished value to the innermost open aggregate, closing every aggregate it
+    /// completes. Returns the top-level reply once it is whole.
+    fn complete(&mut self, mut value: Value) -> Option<Value> {
+        loop {
+            let Some(top) = self.stack.last_mut() else {
+                return Some(value);
+            };
+            if matches!(top.kind, FrameKind::Map | FrameKind::Attribute) {
+                match top.key.take() {
+                    None => top.key = Some(value),
+                    Some(key) => top.pairs.push((key, value)),
+                }
+            } else {
+                top.items.push(value);
+            }
+            top.remaining -= 1;
+            if top.remaining > 0 {
+                return None;
+            }
+            let frame = self.stack.pop()?;
+            value = match frame.kind {
+                FrameKind::Array => Value::Array(frame.items),
+                FrameKind::Set => Value::Set(frame.items),
+                FrameKind::Push => Value::Push(frame.items),
+                FrameKind::Map => Value::Map(frame.pairs),
+                FrameKind::Annotated(attributes) => {
+                    let data = frame.items.into_iter().next().map(Box::new)?;
+                    Value::Attribute { data, attributes }
+                }
+                FrameKind::Attribute => {
+                    // The attributes are whole; wait for the value they annotate.
+                    self.stack.push(Frame::new(
+                        FrameKind::Annotated(frame.pairs.into_boxed_slice()),
+                        1,
+                        0,
+                    ));
+                    return None;
+                }
+            };
+        }
+    }
+
+    /// Reads one header line at the start of `buf` and acts on it.
+    fn step(&mut self, buf: &[u8]) -> Result<Step, ProtocolError> {
+        let kind = buf[0];
+        let max_line = match kind {
+            b'+' | b'-' | b'(' => self.limits.max_bulk_len.saturating_add(3),
+            b',' => MAX_DOUBLE_LINE,
+            _ => MAX_HEADER_LINE,
+        };
+        if !matches!(
+            kind,
+            b'+' | b'-'
+                | b':'
+                | b'$'
+                | b'*'
+                | b'%'
+                | b'~'
+                | b'>'
+                | b'|'
+                | b','
+                | b'#'
+                | b'('
+                | b'_'
+                | b'!'
+                | b'='
+        ) {
+            return Err(ProtocolError::UnknownType(kind));
+        }
+        let from = self.scanned.max(1);
+        let Some(nl) = memchr(b'\n', &buf[from..]).map(|i| i + from) else {
+            self.scanned = buf.len();
+            if buf.len() > max_line {
+                return Err(ProtocolError::LineTooLong);
+            }
+            return Ok(Step::Incomplete);
+        };
+        self.scanned = 0;
+        if nl + 1 > max_line {
+            return Err(ProtocolError::LineTooLong);
+        }
+        if nl < 2 || buf[nl - 1] != b'\r' {
+            return Err(ProtocolError::MissingCrlf);
+        }
+        let line = &buf[1..nl - 1];
+        let used = nl + 1;
+        let value = match kind {
+            b'+' if line == b"OK" => Value::Okay,
+            b'+' => Value::SimpleString(String::from_utf8_lossy(line).into_owned()),
+            b'-' => Value::Error(String::from_utf8_lossy(line).into_owned()),
+            b':' => Value::Int(parse_i64(line).ok_or(ProtocolError::InvalidInteger)?),
+            b',' => Value::Double(parse_double(line)?),
+            b'#' => match line {
+                b"t" => Value::Boolean(true),
+                b"f" => Value::Boolean(false),
+                _ => return Err(ProtocolError::InvalidBoolean),
+            },
+            b'(' => Value::BigNumber(parse_big_number(line)?),
+            b'_' if line.is_empty() => Value::Nil,
+            b'_' => return Err(ProtocolError::InvalidNull),
+            b'$' | b'!' | b'=' => {
+                let Some(len) = parse_len(line, kind == b'$')? else {
+                    return Ok(Step::Value(Value::Nil, used));
+                };
+                if len > self.limits.max_bulk_len {
+                    return Err(ProtocolError::BulkTooLarge);
+                }
+                let bulk_kind = match kind {
+                    b'$' => BulkKind::Bulk,
+                    b'!' => BulkKind::Error,
+                    _ => BulkKind::Verbatim,
+                };
+                let rest = &buf[used..];
+                // Fast path: the whole payload is here, so copy it once at its exact size.
+                if rest.len() >= len + 2 {
+                    if &rest[len..len + 2] != b"\r\n" {
+                        return Err(ProtocolError::MissingCrlf);
+                    }
+                    let value = finish_bulk(bulk_kind, rest[..len].to_vec())?;
+                    return Ok(Step::Value(value, used + len + 2));
+                }
+                let data = Vec::with_capacity(len.min(rest.len()));
+                self.bulk = Some(PartialBulk {
+                    kind: bulk_kind,
+                    data,
+                    len,
+                });
+                return Ok(Step::Opened(used));
+            }
+            _ => {
+                let Some(len) = parse_len(line, kind == b'*')? else {
+                    return Ok(Step::Value(Value::Nil, used));
+                };
+                if len > self.limits.max_aggregate_len {
+                    return Err(ProtocolError::AggregateTooLarge);
+                }
+                if self.stack.len() >= self.limits.max_depth {
+                    return Err(ProtocolError::TooDeep);
+                }
+                let frame_kind = match kind {
+                    b'*' => FrameKind::Array,
+                    b'~' => FrameKind::Set,
+                    b'>' => FrameKind::Push,
+                    b'%' => FrameKind::Map,
+                    _ => FrameKind::Attribute,
+                };
+                let paired = matches!(frame_kind, FrameKind::Map | FrameKind::Attribute);
+                if len == 0 {
+                    return match frame_kind {
+                        FrameKind::Array => Ok(Step::Value(Value::Array(Vec::new()), used)),
+                        FrameKind::Set => Ok(Step::Value(Value::Set(Vec::new()), used)),
+                        FrameKind::Push => Ok(Step::Value(Value::Push(Vec::new()), used)),
+                        FrameKind::Map => Ok(Step::Value(Value::Map(Vec::new()), used)),
+                        _ => {
+                            let empty = Box::default();
+                            self.stack
+                                .push(Frame::new(FrameKind::Annotated(empty), 1, 0));
+                            Ok(Step::Opened(used))
+                        }
+                    };
+                }
+                let values = if paired { len * 2 } else { len };
+                // Reserve only what the bytes already here could fill.
+                let room = (buf.len() - used) / MIN_ELEMENT_LEN + 1;
+                let capacity = len.min(room);
+                self.stack.push(Frame::new(frame_kind, values, capacity));
+                return Ok(Step::Opened(used));
+            }
+        };
+        Ok(Step::Value(value, used))
+    }
+}
+
+impl Frame {
+    fn new(kind: FrameKind, remaining: usize, capacity: usize) -> Frame {
+        let paired = matches!(kind, FrameKind::Map | FrameKind::Attribute);
+        let (items, pairs) = if paired {
+            (Vec::new(), Vec::with_capacity(capacity))
+        } else {
+            (Vec::with_capacity(capacity), Vec::new())
+        };
+        Frame {
+            kind,
+            remaining,
+            items,
+            pairs,
+            key: None,
+        }
+    }
+}
+
+fn finish_bulk(kind: BulkKind, mut data: Vec<u8>) -> Result<Value, ProtocolError> {
+    Ok(match kind {
+        BulkKind::Bulk => Value::Bulk(data),
+        BulkKind::Error => Value::Error(match String::from_utf8(data) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        }),
+        BulkKind::Verbatim => {
+            if data.len() < 4 || data[3] != b':' {
+                return Err(ProtocolError::InvalidVerbatim);
+            }
+            let format = [data[0], data[1], data[2]];
+            data.drain(..4);
+            Value::Verbatim { format, text: data }
+        }
+    })
+}
+
+/// Parses a decimal `i64`: optional `-`, 1 to 19 digits, no overflow.
+pub(crate) fn parse_i64(line: &[u8]) -> Option<i64> {
+    let (negative, digits) = match line.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, line),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut n: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        let digit = i64::from(d - b'0');
+        n = if negative {
+            n.checked_mul(10)?.checked_sub(digit)?
+        } else {
+            n.checked_mul(10)?.checked_add(digit)?
+        };
+    }
+    Some(n)
+}
+
+/// Parses a length: a non-negative count, or -1 (a null) where `null_ok`.
+fn parse_len(line: &[u8], null_ok: bool) -> Result<Option<usize>, ProtocolError> {
+    match parse_i64(line) {
+        Some(-1) if null_ok => Ok(None),
+        Some(n) if n >= 0 => usize::try_from(n)
+            .map(Some)
+            .map_err(|_| ProtocolError::InvalidLength),
+        _ => Err(ProtocolError::InvalidLength),
+    }
+}
+
+fn parse_double(line: &[u8]) -> Result<f64, ProtocolError> {
+    let text = std::str::from_utf8(line).map_err(|_| ProtocolError::InvalidDouble)?;
+    // Rust also accepts "infinity" and "+nan"; RESP3 only promises these spellings and digits.
+    let plain = text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+    if !(plain || matches!(text, "inf" | "-inf" | "+inf" | "nan" | "-nan")) {
+        return Err(ProtocolError::InvalidDouble);
+    }
+    text.parse().map_err(|_| ProtocolError::InvalidDouble)
+}
+
+fn parse_big_number(line: &[u8]) -> Result<String, ProtocolError> {
+    let digits = line.strip_prefix(b"-").unwrap_or(line);
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(ProtocolError::InvalidBigNumber);
+    }
+    // All ASCII, so this never fails; map the impossible case rather than unwrap.
+    String::from_utf8(line.to_vec()).map_err(|_| ProtocolError::InvalidBigNumber)
+}

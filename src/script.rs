@@ -1,0 +1,302 @@
+//! Lua scripts that load themselves: [`Script`].
+
+use crate::client::Client;
+use crate::cmd::{cmd, Cmd};
+use crate::connection_like::ConnectionLike;
+use crate::error::{Error, Result};
+use crate::resp::Value;
+use crate::types::{FromValue, ToArgs};
+use std::fmt;
+use std::sync::Arc;
+
+/// A Lua script registered on a [`Client`], known by the SHA1 of its source.
+///
+/// Made by [`Client::register_script`] with no server call: the SHA1 (lower-case hex) is
+/// computed here from the exact bytes. A call sends `EVALSHA`; if the server answers
+/// `NOSCRIPT` (a new server, a restart, a `SCRIPT FLUSH`), it sends `SCRIPT LOAD`, checks that
+/// the server's SHA1 is its own, and sends `EVALSHA` once more. It never loops and never falls
+/// back to sending the whole source with `EVAL` on every call.
+///
+/// A `Script` borrows its client, is `Send + Sync`, and can be called from many threads at
+/// once. It also runs on any other [`ConnectionLike`] ([`Script::call_on`]), read-only
+/// ([`Script::call_ro`]), and in pipelines.
+///
+/// | call | round trips, script cached | round trips, not cached |
+/// |---|---|---|
+/// | [`call`](Script::call), [`call_ro`](Script::call_ro) | 1 (`EVALSHA`) | 3 (`EVALSHA`, `SCRIPT LOAD`, `EVALSHA`) |
+/// | [`load`](Script::load) | 1 | 1 |
+/// | [`exists`](Script::exists) | 1 | 1 |
+///
+/// # Example
+///
+/// ```no_run
+/// use redline::{Client, Commands};
+///
+/// let client = Client::open("redis://127.0.0.1:6379")?;
+/// let multiply = client.register_script(r#"
+///     local value = redis.call('GET', KEYS[1])
+///     return tonumber(value) * ARGV[1]
+/// "#);
+/// client.set("foo", 2)?;
+/// assert_eq!(multiply.call::<i64>("foo", 5)?, 10);
+///
+/// let other = redline::Client::open("redis://127.0.0.1:6380")?;
+/// other.set("foo", 3)?;
+/// assert_eq!(multiply.call_on::<i64, _>(&other, "foo", 5)?, 15);
+/// # Ok::<(), redline::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Script<'c> {
+    client: &'c Client,
+    sha: Arc<str>,
+    source: Option<Arc<[u8]>>,
+}
+
+impl fmt::Debug for Script<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Script")
+            .field("sha", &&*self.sha)
+            .field("source_len", &self.source.as_ref().map(|s| s.len()))
+            .finish()
+    }
+}
+
+/// Computes the SHA1 of a script's bytes as Redis does, in lower-case hex.
+///
+/// # Example
+///
+/// ```
+/// assert_eq!(redline::script_sha("return 1"), "e0e1f9fabfc9d4800c877a703b823ac0578ff8db");
+/// ```
+pub fn script_sha(source: impl AsRef<[u8]>) -> String {
+    sha1_smol::Sha1::from(source.as_ref()).digest().to_string()
+}
+
+impl<'c> Script<'c> {
+    pub(crate) fn new(client: &'c Client, source: &[u8]) -> Script<'c> {
+        Script {
+            client,
+            sha: script_sha(source).into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// A script someone else loaded, known only by its SHA1. Calls work while the server has
+    /// it cached; after a `NOSCRIPT` there is no source to reload, so the call fails with
+    /// [`Error::NoScript`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] unless `sha` is 40 hex digits.
+    pub fn from_sha(client: &'c Client, sha: &str) -> Result<Script<'c>> {
+        if sha.len() != 40 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::invalid_argument("a script SHA1 is 40 hex digits"));
+        }
+        Ok(Script {
+            client,
+            sha: sha.to_ascii_lowercase().into(),
+            source: None,
+        })
+    }
+
+    /// The SHA1 of the source, 40 lower-case hex digits.
+    pub fn sha(&self) -> &str {
+        &self.sha
+    }
+
+    /// The Lua source, unless the script was made by [`Script::from_sha`].
+    pub fn source(&self) -> Option<&[u8]> {
+        self.source.as_deref()
+    }
+
+    /// The client the script was registered on.
+    pub fn client(&self) -> &'c Client {
+        self.client
+    }
+
+    /// Runs the script on its client with `EVALSHA`, loading it on `NOSCRIPT`.
+    ///
+    /// `keys` become `KEYS` and `args` become `ARGV`; each takes anything [`ToArgs`]: one
+    /// value, a slice, an array, a `Vec`, a tuple, or `()` for none.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Script`] when the Lua code fails (with its line), [`Error::ShaMismatch`] if
+    /// the server hashes the source differently, [`Error::NoScript`] for a
+    /// [`from_sha`](Script::from_sha) script the server lost, connection errors.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1")?;
+    /// let touch = client.register_script("return redis.call('SET', KEYS[1], ARGV[1])");
+    /// touch.call::<()>("k", "v")?;
+    /// let swap = client.register_script("return {KEYS[2], KEYS[1], ARGV[1]}");
+    /// let out: (String, String, i64) = swap.call(["a", "b"], 7)?;
+    /// assert_eq!(out, ("b".into(), "a".into(), 7));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn call<T: FromValue>(&self, keys: impl ToArgs, args: impl ToArgs) -> Result<T> {
+        self.call_on(self.client, keys, args)
+    }
+
+    /// Like [`Script::call`], with `EVALSHA_RO`: the server refuses any write, and replicas
+    /// accept it. For scripts declared `#!lua flags=no-writes` or that only read.
+    pub fn call_ro<T: FromValue>(&self, keys: impl ToArgs, args: impl ToArgs) -> Result<T> {
+        self.call_ro_on(self.client, keys, args)
+    }
+
+    /// Like [`Script::call`], on another target: a different client (even of another server,
+    /// where the script loads itself on first use), a dedicated connection, or a cluster.
+    pub fn call_on<T: FromValue, C: ConnectionLike + ?Sized>(
+        &self,
+        target: &C,
+        keys: impl ToArgs,
+        args: impl ToArgs,
+    ) -> Result<T> {
+        let command = self.evalsha_cmd(false, &keys, &args);
+        T::from_value(target.invoke_script(&self.invocation(&command, false))?)
+    }
+
+    /// Like [`Script::call_ro`], on another target.
+    pub fn call_ro_on<T: FromValue, C: ConnectionLike + ?Sized>(
+        &self,
+        target: &C,
+        keys: impl ToArgs,
+        args: impl ToArgs,
+    ) -> Result<T> {
+        let command = self.evalsha_cmd(true, &keys, &args);
+        T::from_value(target.invoke_script(&self.invocation(&command, true))?)
+    }
+
+    /// Loads the script into the client's server now (`SCRIPT LOAD`) and returns its SHA1.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Script`] for a compile error, [`Error::ShaMismatch`], or
+    /// [`Error::InvalidArgument`] for a [`from_sha`](Script::from_sha) script.
+    pub fn load(&self) -> Result<String> {
+        self.load_on(self.client)
+    }
+
+    /// Like [`Script::load`], on another target.
+    pub fn load_on<C: ConnectionLike + ?Sized>(&self, target: &C) -> Result<String> {
+        let source = self
+            .source
+            .as_deref()
+            .ok_or_else(|| Error::invalid_argument("a script made from a SHA1 has no source"))?;
+        load_checked(target, source, &self.sha)?;
+        Ok(self.sha.to_string())
+    }
+
+    /// Asks the client's server whether the script is cached (`SCRIPT EXISTS`).
+    pub fn exists(&self) -> Result<bool> {
+        let flags: Vec<bool> = FromValue::from_value(
+            self.client
+                .req(cmd("SCRIPT").arg("EXISTS").arg(&*self.sha))?,
+        )?;
+        Ok(flags.first().copied().unwrap_or(false))
+    }
+
+    /// The `EVALSHA sha numkeys keys... args...` command (or `EVALSHA_RO`).
+    pub(crate) fn evalsha_cmd(
+        &self,
+        read_only: bool,
+        keys: &impl ToArgs,
+        args: &impl ToArgs,
+    ) -> Cmd {
+        let mut c = cmd(if read_only { "EVALSHA_RO" } else { "EVALSHA" });
+        c.arg(&*self.sha).arg(keys.num_args()).arg(keys).arg(args);
+        c
+    }
+
+    pub(crate) fn invocation<'a>(
+        &'a self,
+        command: &'a Cmd,
+        read_only: bool,
+    ) -> ScriptInvocation<'a> {
+        ScriptInvocation {
+            sha: &self.sha,
+            source: self.source.as_deref(),
+            command,
+            read_only,
+        }
+    }
+
+    pub(crate) fn shared_source(&self) -> Option<Arc<[u8]>> {
+        self.source.clone()
+    }
+
+    pub(crate) fn shared_sha(&self) -> Arc<str> {
+        self.sha.clone()
+    }
+}
+
+/// One call of a script, as handed to [`ConnectionLike::invoke_script`]: the `EVALSHA` command
+/// and what is needed to reload the script if the server lost it.
+#[derive(Debug, Clone, Copy)]
+pub struct ScriptInvocation<'a> {
+    sha: &'a str,
+    source: Option<&'a [u8]>,
+    command: &'a Cmd,
+    read_only: bool,
+}
+
+impl<'a> ScriptInvocation<'a> {
+    /// The script's SHA1.
+    pub fn sha(&self) -> &'a str {
+        self.sha
+    }
+
+    /// The source, for `SCRIPT LOAD`; `None` for a script known only by SHA1.
+    pub fn source(&self) -> Option<&'a [u8]> {
+        self.source
+    }
+
+    /// The `EVALSHA` / `EVALSHA_RO` command, keys and arguments included.
+    pub fn command(&self) -> &'a Cmd {
+        self.command
+    }
+
+    /// Whether it runs with `EVALSHA_RO`.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+}
+
+/// The standard sequence: `EVALSHA`; on `NOSCRIPT`, `SCRIPT LOAD` (SHA1 checked) and one more
+/// `EVALSHA`. Targets that route (pool, cluster) call this on the connection they chose.
+pub fn invoke_with_reload<C: ConnectionLike + ?Sized>(
+    target: &C,
+    invocation: &ScriptInvocation<'_>,
+) -> Result<Value> {
+    match target.req(invocation.command) {
+        Err(Error::NoScript) => {
+            let source = invocation.source.ok_or(Error::NoScript)?;
+            load_checked(target, source, invocation.sha)?;
+            target.req(invocation.command)
+        }
+        other => other,
+    }
+}
+
+/// `SCRIPT LOAD`, failing loudly if the server's SHA1 differs from the local one.
+pub(crate) fn load_checked<C: ConnectionLike + ?Sized>(
+    target: &C,
+    source: &[u8],
+    sha: &str,
+) -> Result<()> {
+    let got: String = FromValue::from_value(target.req(cmd("SCRIPT").arg("LOAD").arg(source))?)?;
+    check_sha(sha, got)
+}
+
+pub(crate) fn check_sha(expected: &str, got: String) -> Result<()> {
+    if got.eq_ignore_ascii_case(expected) {
+        Ok(())
+    } else {
+        Err(Error::ShaMismatch {
+            expected: expected.to_string(),
+            got,
+        })
+    }
+}

@@ -1,0 +1,332 @@
+//! The scripting commands: `EVAL` and friends, `SCRIPT ...`, and Redis 7 functions.
+
+use crate::cmd::{cmd, Cmd};
+use crate::connection_like::ConnectionLike;
+use crate::error::{Error, Result};
+use crate::resp::Value;
+use crate::types::{FromValue, ToArg, ToArgs};
+use std::collections::HashMap;
+
+/// How `SCRIPT FLUSH` and `FUNCTION FLUSH` free memory.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FlushMode {
+    /// No modifier: the server's `lazyfree-lazy-user-flush` decides (works before Redis 6.2).
+    #[default]
+    Default,
+    /// `SYNC`: free before replying.
+    Sync,
+    /// `ASYNC`: free in the background.
+    Async,
+}
+
+/// What `FUNCTION RESTORE` does with libraries that already exist.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RestorePolicy {
+    /// `APPEND`: add the payload's libraries; fail if a name is taken.
+    #[default]
+    Append,
+    /// `REPLACE`: add them, replacing libraries of the same name.
+    Replace,
+    /// `FLUSH`: delete every library first.
+    Flush,
+}
+
+/// One library from `FUNCTION LIST`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LibraryInfo {
+    /// The library name (`#!lua name=...`).
+    pub name: String,
+    /// The engine, `LUA`.
+    pub engine: String,
+    /// Its functions.
+    pub functions: Vec<FunctionInfo>,
+    /// The source, when asked for with `with_code`.
+    pub code: Option<String>,
+}
+
+/// One function of a [`LibraryInfo`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunctionInfo {
+    /// The function name, as passed to `FCALL`.
+    pub name: String,
+    /// The description given at registration, if any.
+    pub description: Option<String>,
+    /// Flags such as `no-writes`.
+    pub flags: Vec<String>,
+}
+
+/// The reply of `FUNCTION STATS`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunctionStats {
+    /// The function running now, if any.
+    pub running_script: Option<RunningScript>,
+    /// Per engine (`LUA`): how many libraries and functions are loaded.
+    pub engines: HashMap<String, EngineStats>,
+}
+
+/// The function that `FUNCTION STATS` saw running.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunningScript {
+    /// The function's name.
+    pub name: String,
+    /// The command that called it, with its arguments.
+    pub command: Vec<String>,
+    /// How long it has run, in milliseconds.
+    pub duration_ms: i64,
+}
+
+/// Per-engine counts in [`FunctionStats`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EngineStats {
+    /// Libraries loaded.
+    pub libraries_count: i64,
+    /// Functions loaded.
+    pub functions_count: i64,
+}
+
+/// Scripting commands on every [`ConnectionLike`]: `EVAL`, `EVALSHA` and their `_RO` forms,
+/// `SCRIPT LOAD|EXISTS|FLUSH|KILL`, and Redis 7 functions.
+///
+/// For scripts you call repeatedly, prefer [`Script`](crate::Script), which handles
+/// `NOSCRIPT` for you; these are the raw commands.
+///
+/// Keys and arguments take anything [`ToArgs`]; `numkeys` is counted from `keys`.
+///
+/// # Example
+///
+/// ```no_run
+/// use redline::{Client, ScriptingCommands};
+///
+/// let client = Client::open("redis://127.0.0.1:6379")?;
+/// let n: i64 = client.eval("return #KEYS + #ARGV", ["a", "b"], 1)?;
+/// assert_eq!(n, 3);
+/// let lib = client.function_load(
+///     "#!lua name=mylib\nredis.register_function('echo', function(keys, args) return args[1] end)",
+///     true,
+/// )?;
+/// assert_eq!(lib, "mylib");
+/// let echoed: String = client.fcall("echo", (), "hi")?;
+/// # Ok::<(), redline::Error>(())
+/// ```
+pub trait ScriptingCommands: ConnectionLike {
+    /// `EVAL script numkeys key... arg...`: sends the whole source every time.
+    fn eval<T: FromValue>(
+        &self,
+        script: impl ToArg,
+        keys: impl ToArgs,
+        args: impl ToArgs,
+    ) -> Result<T> {
+        T::from_value(self.req(&script_cmd("EVAL", script, &keys, &args))?)
+    }
+
+    /// `EVAL_RO`: like [`eval`](ScriptingCommands::eval), refusing writes.
+    fn eval_ro<T: FromValue>(
+        &self,
+        script: impl ToArg,
+        keys: impl ToArgs,
+        args: impl ToArgs,
+    ) -> Result<T> {
+        T::from_value(self.req(&script_cmd("EVAL_RO", script, &keys, &args))?)
+    }
+
+    /// `EVALSHA sha numkeys key... arg...`: no reload on `NOSCRIPT` (that is [`Script`]'s job).
+    ///
+    /// [`Script`]: crate::Script
+    fn evalsha<T: FromValue>(&self, sha: &str, keys: impl ToArgs, args: impl ToArgs) -> Result<T> {
+        T::from_value(self.req(&script_cmd("EVALSHA", sha, &keys, &args))?)
+    }
+
+    /// `EVALSHA_RO`: like [`evalsha`](ScriptingCommands::evalsha), refusing writes.
+    fn evalsha_ro<T: FromValue>(
+        &self,
+        sha: &str,
+        keys: impl ToArgs,
+        args: impl ToArgs,
+    ) -> Result<T> {
+        T::from_value(self.req(&script_cmd("EVALSHA_RO", sha, &keys, &args))?)
+    }
+
+    /// `SCRIPT LOAD source`: the SHA1 the server computed.
+    fn script_load(&self, source: impl ToArg) -> Result<String> {
+        convert(self.req(cmd("SCRIPT").arg("LOAD").arg(source))?)
+    }
+
+    /// `SCRIPT EXISTS sha...`: one flag per SHA1, in order.
+    fn script_exists(&self, shas: &[&str]) -> Result<Vec<bool>> {
+        convert(self.req(cmd("SCRIPT").arg("EXISTS").arg(shas))?)
+    }
+
+    /// `SCRIPT FLUSH [SYNC|ASYNC]`: empties the script cache.
+    fn script_flush(&self, mode: FlushMode) -> Result<()> {
+        convert(self.req(cmd("SCRIPT").arg("FLUSH").arg(flush_arg(mode)))?)
+    }
+
+    /// `SCRIPT KILL`: stops a running script that has not written.
+    ///
+    /// # Errors
+    ///
+    /// [`ServerErrorKind::NotBusy`] when nothing runs, [`ServerErrorKind::Unkillable`] when the
+    /// script has written (only `SHUTDOWN NOSAVE` stops it then).
+    ///
+    /// [`ServerErrorKind::NotBusy`]: crate::ServerErrorKind::NotBusy
+    /// [`ServerErrorKind::Unkillable`]: crate::ServerErrorKind::Unkillable
+    fn script_kill(&self) -> Result<()> {
+        convert(self.req_while_busy(cmd("SCRIPT").arg("KILL"))?)
+    }
+
+    /// `FUNCTION LOAD [REPLACE] code`: the library's name.
+    fn function_load(&self, code: impl ToArg, replace: bool) -> Result<String> {
+        let mut c = cmd("FUNCTION");
+        c.arg("LOAD").arg(replace.then_some("REPLACE")).arg(code);
+        convert(self.req(&c)?)
+    }
+
+    /// `FCALL function numkeys key... arg...`.
+    fn fcall<T: FromValue>(
+        &self,
+        function: impl ToArg,
+        keys: impl ToArgs,
+        args: impl ToArgs,
+    ) -> Result<T> {
+        T::from_value(self.req(&script_cmd("FCALL", function, &keys, &args))?)
+    }
+
+    /// `FCALL_RO`: for functions flagged `no-writes`.
+    fn fcall_ro<T: FromValue>(
+        &self,
+        function: impl ToArg,
+        keys: impl ToArgs,
+        args: impl ToArgs,
+    ) -> Result<T> {
+        T::from_value(self.req(&script_cmd("FCALL_RO", function, &keys, &args))?)
+    }
+
+    /// `FUNCTION DELETE library`.
+    fn function_delete(&self, library: impl ToArg) -> Result<()> {
+        convert(self.req(cmd("FUNCTION").arg("DELETE").arg(library))?)
+    }
+
+    /// `FUNCTION FLUSH [SYNC|ASYNC]`: deletes every library.
+    fn function_flush(&self, mode: FlushMode) -> Result<()> {
+        convert(self.req(cmd("FUNCTION").arg("FLUSH").arg(flush_arg(mode)))?)
+    }
+
+    /// `FUNCTION LIST [LIBRARYNAME pattern] [WITHCODE]`, typed.
+    fn function_list(&self, pattern: Option<&str>, with_code: bool) -> Result<Vec<LibraryInfo>> {
+        let mut c = cmd("FUNCTION");
+        c.arg("LIST");
+        if let Some(pattern) = pattern {
+            c.arg("LIBRARYNAME").arg(pattern);
+        }
+        c.arg(with_code.then_some("WITHCODE"));
+        let libraries: Vec<Value> = convert(self.req(&c)?)?;
+        libraries.into_iter().map(library_info).collect()
+    }
+
+    /// `FUNCTION DUMP`: a binary payload for [`function_restore`](Self::function_restore).
+    fn function_dump(&self) -> Result<Vec<u8>> {
+        convert(self.req(cmd("FUNCTION").arg("DUMP"))?)
+    }
+
+    /// `FUNCTION RESTORE payload policy`.
+    fn function_restore(&self, payload: &[u8], policy: RestorePolicy) -> Result<()> {
+        let policy = match policy {
+            RestorePolicy::Append => "APPEND",
+            RestorePolicy::Replace => "REPLACE",
+            RestorePolicy::Flush => "FLUSH",
+        };
+        convert(self.req(cmd("FUNCTION").arg("RESTORE").arg(payload).arg(policy))?)
+    }
+
+    /// `FUNCTION KILL`: stops a running function that has not written.
+    fn function_kill(&self) -> Result<()> {
+        convert(self.req_while_busy(cmd("FUNCTION").arg("KILL"))?)
+    }
+
+    /// `FUNCTION STATS`, typed.
+    fn function_stats(&self) -> Result<FunctionStats> {
+        let mut fields: HashMap<String, Value> =
+            convert(self.req_while_busy(cmd("FUNCTION").arg("STATS"))?)?;
+        let running_script = match fields.remove("running_script") {
+            None | Some(Value::Nil) => None,
+            Some(running) => {
+                let mut r: HashMap<String, Value> = convert(running)?;
+                Some(RunningScript {
+                    name: field(&mut r, "name")?,
+                    command: field(&mut r, "command")?,
+                    duration_ms: field(&mut r, "duration_ms")?,
+                })
+            }
+        };
+        let engines: HashMap<String, HashMap<String, i64>> = field(&mut fields, "engines")?;
+        let engines = engines
+            .into_iter()
+            .map(|(name, counts)| {
+                let get = |k: &str| counts.get(k).copied().unwrap_or(0);
+                let stats = EngineStats {
+                    libraries_count: get("libraries_count"),
+                    functions_count: get("functions_count"),
+                };
+                (name, stats)
+            })
+            .collect();
+        Ok(FunctionStats {
+            running_script,
+            engines,
+        })
+    }
+}
+
+impl<C: ConnectionLike + ?Sized> ScriptingCommands for C {}
+
+/// `FromValue::from_value`, shortened for the helpers above.
+fn convert<T: FromValue>(value: Value) -> Result<T> {
+    T::from_value(value)
+}
+
+fn script_cmd(name: &str, script: impl ToArg, keys: &impl ToArgs, args: &impl ToArgs) -> Cmd {
+    let mut c = cmd(name);
+    c.arg(script).arg(keys.num_args()).arg(keys).arg(args);
+    c
+}
+
+fn flush_arg(mode: FlushMode) -> Option<&'static str> {
+    match mode {
+        FlushMode::Default => None,
+        FlushMode::Sync => Some("SYNC"),
+        FlushMode::Async => Some("ASYNC"),
+    }
+}
+
+/// Takes a field out of a reply map; a missing one is a conversion error naming it.
+fn field<T: FromValue>(map: &mut HashMap<String, Value>, name: &'static str) -> Result<T> {
+    match map.remove(name) {
+        Some(v) => T::from_value(v),
+        None => Err(Error::Conversion {
+            expected: name,
+            got: "a reply without that field".into(),
+        }),
+    }
+}
+
+fn library_info(value: Value) -> Result<LibraryInfo> {
+    let mut map: HashMap<String, Value> = convert(value)?;
+    let functions: Vec<Value> = field(&mut map, "functions")?;
+    let functions = functions
+        .into_iter()
+        .map(|f| {
+            let mut f: HashMap<String, Value> = convert(f)?;
+            Ok(FunctionInfo {
+                name: field(&mut f, "name")?,
+                description: field(&mut f, "description")?,
+                flags: field(&mut f, "flags")?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(LibraryInfo {
+        name: field(&mut map, "library_name")?,
+        engine: field(&mut map, "engine")?,
+        functions,
+        code: map.remove("library_code").map(convert).transpose()?,
+    })
+}

@@ -1,0 +1,330 @@
+//! Turning replies into Rust values.
+
+use crate::error::{Error, Result};
+use crate::resp::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{BuildHasher, Hash};
+
+/// A type a reply can be converted into.
+///
+/// Conversions look through RESP3 attributes. An error reply met anywhere in the value (an
+/// element of an array, say) becomes that server [`Error`], not a conversion error. Anything
+/// else that does not fit is [`Error::Conversion`], naming the type asked for and what arrived.
+///
+/// | type | accepts |
+/// |---|---|
+/// | [`Value`] | anything, unchanged |
+/// | `()` | anything but an error |
+/// | integers | integers; bulk and status strings of digits; integral doubles |
+/// | `f64`, `f32` | doubles, integers, numeric strings |
+/// | `bool` | booleans; integers (0 is false); `OK`; nil (false) |
+/// | `String`, `Vec<u8>` | bulk, status and verbatim strings; integers, doubles, big numbers (`String`) |
+/// | `Option<T>` | nil as `None`, else `T` |
+/// | `Vec<T>`, `HashSet`, `BTreeSet` | arrays, sets, pushes; a map as pairs when `T` is a pair |
+/// | `HashMap`, `BTreeMap` | maps; arrays of alternating keys and values (RESP2 `HGETALL`) |
+/// | tuples | arrays of exactly that length; in a `Vec`, also a flat array read in pairs |
+///
+/// # Example
+///
+/// ```
+/// use redline::{FromValue, Value};
+///
+/// let reply = Value::Array(vec![Value::Bulk(b"a".to_vec()), Value::Int(1)]);
+/// let (name, n): (String, i64) = FromValue::from_value(reply)?;
+/// assert_eq!((name.as_str(), n), ("a", 1));
+/// # Ok::<(), redline::Error>(())
+/// ```
+pub trait FromValue: Sized {
+    /// Converts one reply.
+    fn from_value(value: Value) -> Result<Self>;
+
+    /// Converts the elements of an aggregate. Pairs override this to also read a flat array
+    /// (`k1 v1 k2 v2`) two at a time.
+    #[doc(hidden)]
+    fn from_values(items: Vec<Value>) -> Result<Vec<Self>> {
+        items.into_iter().map(Self::from_value).collect()
+    }
+}
+
+/// Strips attributes and turns an error reply into its [`Error`].
+fn data(value: Value) -> Result<Value> {
+    match value.into_data() {
+        Value::Error(message) => Err(Error::from_server_reply(message)),
+        other => Ok(other),
+    }
+}
+
+impl FromValue for Value {
+    fn from_value(value: Value) -> Result<Self> {
+        Ok(value)
+    }
+}
+
+impl FromValue for () {
+    fn from_value(value: Value) -> Result<Self> {
+        data(value).map(drop)
+    }
+}
+
+fn text_of(value: &Value) -> Option<&[u8]> {
+    match value {
+        Value::Bulk(b) => Some(b),
+        Value::SimpleString(s) => Some(s.as_bytes()),
+        Value::Okay => Some(b"OK"),
+        Value::Verbatim { text, .. } => Some(text),
+        Value::BigNumber(n) => Some(n.as_bytes()),
+        _ => None,
+    }
+}
+
+fn to_i64(value: &Value) -> Option<i64> {
+    match value {
+        Value::Int(i) => Some(*i),
+        Value::Boolean(b) => Some(i64::from(*b)),
+        Value::Double(d) if d.fract() == 0.0 && d.abs() < 9.2e18 => Some(*d as i64),
+        other => crate::resp::parse_i64(text_of(other)?),
+    }
+}
+
+macro_rules! int_from_value {
+    ($($t:ty),*) => {$(
+        impl FromValue for $t {
+            fn from_value(value: Value) -> Result<Self> {
+                let value = data(value)?;
+                to_i64(&value)
+                    .and_then(|i| <$t>::try_from(i).ok())
+                    .ok_or_else(|| Error::conversion::<$t>(&value))
+            }
+        }
+    )*};
+}
+
+int_from_value!(i8, i16, u16, i32, u32, i64, isize, usize);
+
+impl FromValue for u64 {
+    fn from_value(value: Value) -> Result<Self> {
+        let value = data(value)?;
+        let parsed = match &value {
+            Value::Int(i) => u64::try_from(*i).ok(),
+            other => text_of(other)
+                .and_then(|t| std::str::from_utf8(t).ok())
+                .and_then(|t| t.parse().ok()),
+        };
+        parsed.ok_or_else(|| Error::conversion::<u64>(&value))
+    }
+}
+
+impl FromValue for f64 {
+    fn from_value(value: Value) -> Result<Self> {
+        let value = data(value)?;
+        let parsed = match &value {
+            Value::Double(d) => Some(*d),
+            Value::Int(i) => Some(*i as f64),
+            other => text_of(other).and_then(|t| {
+                let t = std::str::from_utf8(t).ok()?;
+                // Redis writes infinities as inf/-inf; Rust's parser reads those too.
+                t.parse().ok()
+            }),
+        };
+        parsed.ok_or_else(|| Error::conversion::<f64>(&value))
+    }
+}
+
+impl FromValue for f32 {
+    fn from_value(value: Value) -> Result<Self> {
+        f64::from_value(value).map(|f| f as f32)
+    }
+}
+
+impl FromValue for bool {
+    fn from_value(value: Value) -> Result<Self> {
+        let value = data(value)?;
+        match &value {
+            Value::Boolean(b) => Ok(*b),
+            Value::Nil => Ok(false),
+            Value::Okay => Ok(true),
+            other => to_i64(other)
+                .map(|i| i != 0)
+                .ok_or_else(|| Error::conversion::<bool>(&value)),
+        }
+    }
+}
+
+impl FromValue for Vec<u8> {
+    fn from_value(value: Value) -> Result<Self> {
+        match data(value)? {
+            Value::Bulk(b) => Ok(b),
+            Value::Verbatim { text, .. } => Ok(text),
+            Value::SimpleString(s) => Ok(s.into_bytes()),
+            Value::Okay => Ok(b"OK".to_vec()),
+            other => Err(Error::conversion::<Vec<u8>>(&other)),
+        }
+    }
+}
+
+impl FromValue for String {
+    fn from_value(value: Value) -> Result<Self> {
+        let value = data(value)?;
+        let bytes = match value {
+            Value::Bulk(b) | Value::Verbatim { text: b, .. } => b,
+            Value::SimpleString(s) | Value::BigNumber(s) => return Ok(s),
+            Value::Okay => return Ok("OK".into()),
+            Value::Int(i) => return Ok(i.to_string()),
+            Value::Double(d) => return Ok(d.to_string()),
+            other => return Err(Error::conversion::<String>(&other)),
+        };
+        String::from_utf8(bytes).map_err(|e| Error::Conversion {
+            expected: "String",
+            got: format!("{} bytes that are not UTF-8", e.as_bytes().len()),
+        })
+    }
+}
+
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(value: Value) -> Result<Self> {
+        match data(value)? {
+            Value::Nil => Ok(None),
+            other => T::from_value(other).map(Some),
+        }
+    }
+}
+
+/// The elements of a sequence reply, or of a map read as alternating keys and values.
+fn elements<C: ?Sized>(value: Value) -> Result<Vec<Value>> {
+    match data(value)? {
+        Value::Array(items) | Value::Set(items) | Value::Push(items) => Ok(items),
+        Value::Map(pairs) => {
+            let mut flat = Vec::with_capacity(pairs.len() * 2);
+            for (k, v) in pairs {
+                flat.push(k);
+                flat.push(v);
+            }
+            Ok(flat)
+        }
+        other => Err(Error::conversion::<C>(&other)),
+    }
+}
+
+impl<T: FromValue> FromValue for Vec<T> {
+    fn from_value(value: Value) -> Result<Self> {
+        // A map arrives flattened; pairs then read it two at a time.
+        T::from_values(elements::<Self>(value)?)
+    }
+}
+
+impl<T: FromValue + Eq + Hash, S: BuildHasher + Default> FromValue for HashSet<T, S> {
+    fn from_value(value: Value) -> Result<Self> {
+        Vec::<T>::from_value(value).map(|v| v.into_iter().collect())
+    }
+}
+
+impl<T: FromValue + Ord> FromValue for BTreeSet<T> {
+    fn from_value(value: Value) -> Result<Self> {
+        Vec::<T>::from_value(value).map(|v| v.into_iter().collect())
+    }
+}
+
+/// Key/value pairs from a RESP3 map or a flat RESP2 array.
+fn pairs<C: ?Sized>(value: Value) -> Result<Vec<(Value, Value)>> {
+    match data(value)? {
+        Value::Map(pairs) => Ok(pairs),
+        Value::Array(items) if items.len() % 2 == 0 => {
+            let mut out = Vec::with_capacity(items.len() / 2);
+            let mut it = items.into_iter();
+            while let (Some(k), Some(v)) = (it.next(), it.next()) {
+                out.push((k, v));
+            }
+            Ok(out)
+        }
+        other => Err(Error::conversion::<C>(&other)),
+    }
+}
+
+impl<K, V, S> FromValue for HashMap<K, V, S>
+where
+    K: FromValue + Eq + Hash,
+    V: FromValue,
+    S: BuildHasher + Default,
+{
+    fn from_value(value: Value) -> Result<Self> {
+        let entries = pairs::<Self>(value)?;
+        let mut map = HashMap::with_capacity_and_hasher(entries.len(), S::default());
+        for (k, v) in entries {
+            map.insert(K::from_value(k)?, V::from_value(v)?);
+        }
+        Ok(map)
+    }
+}
+
+impl<K: FromValue + Ord, V: FromValue> FromValue for BTreeMap<K, V> {
+    fn from_value(value: Value) -> Result<Self> {
+        let mut map = BTreeMap::new();
+        for (k, v) in pairs::<Self>(value)? {
+            map.insert(K::from_value(k)?, V::from_value(v)?);
+        }
+        Ok(map)
+    }
+}
+
+fn is_aggregate(value: &Value) -> bool {
+    match value {
+        Value::Attribute { data, .. } => is_aggregate(data),
+        Value::Array(_) | Value::Set(_) | Value::Map(_) => true,
+        _ => false,
+    }
+}
+
+macro_rules! tuple_from_value {
+    ($n:literal: $($name:ident)*) => {
+        impl<$($name: FromValue),*> FromValue for ($($name,)*) {
+            #[allow(non_snake_case)]
+            fn from_value(value: Value) -> Result<Self> {
+                let items = elements::<Self>(value)?;
+                if items.len() != $n {
+                    return Err(Error::Conversion {
+                        expected: std::any::type_name::<Self>(),
+                        got: format!("{} elements", items.len()),
+                    });
+                }
+                let mut it = items.into_iter();
+                $(let $name = $name::from_value(it.next().unwrap_or(Value::Nil))?;)*
+                Ok(($($name,)*))
+            }
+
+            #[allow(non_snake_case)]
+            fn from_values(items: Vec<Value>) -> Result<Vec<Self>> {
+                let nested = items.iter().all(is_aggregate);
+                if nested || $n == 1 {
+                    return items.into_iter().map(Self::from_value).collect();
+                }
+                // A flat array (HGETALL in RESP2, ZRANGE WITHSCORES): read $n at a time.
+                if items.len() % $n != 0 {
+                    return Err(Error::Conversion {
+                        expected: std::any::type_name::<Vec<Self>>(),
+                        got: format!("flat array of {} elements", items.len()),
+                    });
+                }
+                let mut out = Vec::with_capacity(items.len() / $n);
+                let mut it = items.into_iter();
+                while it.len() > 0 {
+                    $(let $name = $name::from_value(it.next().unwrap_or(Value::Nil))?;)*
+                    out.push(($($name,)*));
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+
+tuple_from_value!(1: A);
+tuple_from_value!(2: A B);
+tuple_from_value!(3: A B C);
+tuple_from_value!(4: A B C D);
+tuple_from_value!(5: A B C D E);
+tuple_from_value!(6: A B C D E F);
+tuple_from_value!(7: A B C D E F G);
+tuple_from_value!(8: A B C D E F G H);
+tuple_from_value!(9: A B C D E F G H I);
+tuple_from_value!(10: A B C D E F G H I J);
+tuple_from_value!(11: A B C D E F G H I J K);
+tuple_from_value!(12: A B C D E F G H I J K L);

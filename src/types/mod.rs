@@ -1,0 +1,11 @@
+//! Conversions between Rust values and the wire: [`ToArg`]/[`ToArgs`] for arguments,
+//! [`FromValue`] for replies.
+
+mod from_value;
+mod to_args;
+
+pub use from_value::FromValue;
+pub use to_args::{ToArg, ToArgs};
+
+#[cfg(test)]
+mod tests;

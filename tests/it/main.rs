@@ -1,0 +1,8 @@
+//! Integration tests against real `redis-server` processes (see `support`).
+
+mod support;
+
+mod core;
+mod hostile;
+mod pipeline;
+mod script;
