@@ -387,7 +387,7 @@ impl Connection {
 
     /// Returns `true` once an error has made this connection unusable.
     pub fn is_broken(&self) -> bool {
-        self.inner.try_borrow().map_or(false, |i| i.broken)
+        self.inner.try_borrow().is_ok_and(|i| i.broken)
     }
 
     /// The protocol version this connection speaks.

@@ -95,6 +95,6 @@ impl Connection {
     /// Whether this connection has seen `sha` in its server's cache since it opened.
     pub(crate) fn knows_script(&self, sha: &str) -> bool {
         self.lock()
-            .map_or(false, |inner| inner.known_scripts.contains(sha))
+            .is_ok_and(|inner| inner.known_scripts.contains(sha))
     }
 }

@@ -322,7 +322,7 @@ fn parse_duration(value: &str) -> Result<Option<Duration>> {
     };
     let secs: f64 = number.parse().map_err(|_| invalid())?;
     let secs = secs * scale;
-    if !secs.is_finite() || secs < 0.0 || secs > 1e9 {
+    if !(0.0..=1e9).contains(&secs) {
         return Err(invalid());
     }
     Ok((secs > 0.0).then(|| Duration::from_secs_f64(secs)))

@@ -134,10 +134,13 @@ impl Client {
             conn.req(cmd("WATCH").arg(&keys))?;
             let mut pipe = conn.pipeline();
             pipe.atomic();
-            if let Err(e) = f(conn, &mut pipe) {
-                // Leave the connection clean for the pool; a failure here breaks it anyway.
-                let _ = conn.req(&cmd("UNWATCH"));
-                return Err(e);
+            let outcome = f(conn, &mut pipe);
+            if outcome.is_err() || pipe.is_empty() {
+                // No EXEC will clear the WATCH: leave the connection clean for the pool (a
+                // failure here breaks the connection, which then is not pooled).
+                conn.req(&cmd("UNWATCH"))?;
+                outcome?;
+                return T::from_value(Value::Array(Vec::new()));
             }
             match pipe.execute::<T>() {
                 Err(Error::WatchConflict) => continue,

@@ -291,7 +291,8 @@ macro_rules! tuple_from_value {
                 Ok(($($name,)*))
             }
 
-            #[allow(non_snake_case)]
+            // For 1-tuples the modulo below is never reached (they return early).
+            #[allow(non_snake_case, clippy::modulo_one)]
             fn from_values(items: Vec<Value>) -> Result<Vec<Self>> {
                 let nested = items.iter().all(is_aggregate);
                 if nested || $n == 1 {

@@ -1,0 +1,72 @@
+//! Shared by the examples: connect to `REDIS_URL`, or start a private throwaway server.
+
+use redline::{Client, Commands};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A `redis-server` this example started; killed when dropped.
+pub struct Throwaway(Child, std::path::PathBuf);
+
+impl Drop for Throwaway {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+        let _ = std::fs::remove_dir_all(&self.1);
+    }
+}
+
+/// Connects to `REDIS_URL` (default `redis://127.0.0.1:6379`). When nothing answers there and
+/// `redis-server` is on `PATH`, starts a private server on a free port instead.
+#[allow(dead_code)] // Not every example uses both.
+pub fn connect() -> Result<(Client, Option<Throwaway>), Box<dyn std::error::Error>> {
+    connect_to("REDIS_URL", "redis://127.0.0.1:6379")
+}
+
+/// Like [`connect`], with the URL from the environment variable `var`.
+pub fn connect_to(
+    var: &str,
+    default: &str,
+) -> Result<(Client, Option<Throwaway>), Box<dyn std::error::Error>> {
+    let url = std::env::var(var).unwrap_or_else(|_| default.into());
+    let client = redline::ClientBuilder::from_url(&url)?
+        .connect_timeout(Some(Duration::from_secs(1)))
+        .build();
+    if client.ping().is_ok() {
+        println!("using the server at {url}");
+        return Ok((client, None));
+    }
+    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let dir = std::env::temp_dir().join(format!("redline-example-{}-{port}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .arg("--dir")
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| {
+            format!("nothing answers at {url}, and redis-server could not be started: {e}")
+        })?;
+    let guard = Throwaway(child, dir);
+    let client = Client::builder().port(port).build();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client.ping().is_err() {
+        if Instant::now() > deadline {
+            return Err("the throwaway redis-server did not start".into());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    println!("nothing answered at {url}; started a throwaway redis-server on port {port}");
+    Ok((client, Some(guard)))
+}
