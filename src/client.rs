@@ -74,7 +74,7 @@ impl Client {
     }
 
     /// The settings this client connects with.
-    pub fn info(&self) -> &ConnectionInfo {
+    pub fn connection_info(&self) -> &ConnectionInfo {
         &self.shared.info
     }
 
@@ -192,7 +192,7 @@ impl ConnectionLike for Client {
 ///     .read_timeout(Some(Duration::from_secs(2)))
 ///     .client_name("batch-job")
 ///     .build();
-/// assert_eq!(client.info().db(), 1);
+/// assert_eq!(client.connection_info().db(), 1);
 /// ```
 #[derive(Clone, Debug)]
 pub struct ClientBuilder {
@@ -343,7 +343,7 @@ mod tests {
             .password("hunter2")
             .protocol(Protocol::Resp3)
             .build();
-        assert_eq!(client.info().protocol(), Protocol::Resp3);
+        assert_eq!(client.connection_info().protocol(), Protocol::Resp3);
         assert!(!format!("{client:?}").contains("hunter2"));
     }
 }

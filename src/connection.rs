@@ -290,7 +290,11 @@ impl Connection {
         let mut setup = Vec::new();
         let password = info.password.as_ref().map(|p| p.0.as_str());
         let user = info.username.as_deref().unwrap_or("default");
-        let name = info.client_name.as_deref().filter(|_| select);
+        // A busy server refuses CLIENT SETNAME but accepts HELLO ... SETNAME.
+        let name = info
+            .client_name
+            .as_deref()
+            .filter(|_| select || info.protocol == Protocol::Resp3);
         if info.protocol == Protocol::Resp3 {
             let mut hello = cmd("HELLO");
             hello.arg("3");

@@ -19,7 +19,7 @@ use std::fmt;
 /// use redline::Value;
 ///
 /// let (value, used) = parse(b"*2\r\n:1\r\n$3\r\nfoo\r\n", &Limits::default())?.unwrap();
-/// assert_eq!(used, 18);
+/// assert_eq!(used, 17);
 /// assert_eq!(value, Value::Array(vec![Value::Int(1), Value::Bulk(b"foo".to_vec())]));
 /// # Ok::<(), redline::resp::ProtocolError>(())
 /// ```

@@ -6,7 +6,7 @@
 use redline::{Client, ClientBuilder, Protocol};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -120,10 +120,6 @@ impl RedisServer {
 
     pub fn unix_socket(&self) -> PathBuf {
         self.dir.path().join("redis.sock")
-    }
-
-    pub fn dir(&self) -> &Path {
-        self.dir.path()
     }
 
     /// `redis://127.0.0.1:<port>`.
