@@ -52,7 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Optimistic transaction: WATCH, read, queue, EXEC; retried if the key changed meanwhile.
     client.set("pipe:balance", 100)?;
-    let (balance,): (i64,) = client.transaction(&["pipe:balance"], |conn, pipe| {
+    let (balance,): (i64,) = client.transaction(["pipe:balance"], |conn, pipe| {
         let balance: i64 = conn.get("pipe:balance")?;
         pipe.set("pipe:balance", balance - 30)
             .ignore()

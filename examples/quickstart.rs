@@ -12,9 +12,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Typed helpers for the common commands, and `cmd` for everything else.
     client.set("quickstart:foo", 2)?;
-    let foo: i64 = client.get("quickstart:foo")?;
-    let length: i64 = client.query(&cmd("STRLEN").arg("quickstart:foo"))?;
-    println!("foo = {foo} ({length} byte)");
+    let value: i64 = client.get("quickstart:foo")?;
+    let length: i64 = client.query(cmd("STRLEN").arg("quickstart:foo"))?;
+    println!("foo = {value} ({length} byte)");
 
     // A script is known by its SHA1, computed here; it loads itself on first use.
     let multiply = client.register_script(

@@ -249,7 +249,7 @@ mod tests {
     fn header_tracks_argument_count() {
         let mut c = cmd("MSET");
         for i in 0..11 {
-            c.arg(&i);
+            c.arg(i);
         }
         let wire = c.encoded();
         assert!(wire.starts_with(b"*12\r\n$4\r\nMSET\r\n"));
@@ -285,7 +285,7 @@ mod tests {
     #[test]
     fn long_and_binary_arguments_are_cut() {
         let mut c = cmd("SET");
-        c.arg("k").arg(&vec![b'x'; 10_000]);
+        c.arg("k").arg(vec![b'x'; 10_000]);
         assert!(c.to_string().len() < 130);
         let mut c = cmd("SET");
         c.arg(b"\x00\xff".as_slice());

@@ -370,6 +370,7 @@ impl Connection {
     /// Sends one command and returns its raw reply; an error reply is an `Err`.
     pub fn req(&self, cmd: &Cmd) -> Result<Value> {
         let mut inner = self.lock()?;
+        inner.ensure_in_step()?;
         inner.write_all(cmd.encoded())?;
         match inner.recv()? {
             Value::Error(message) => Err(Error::from_server_reply(message)),
@@ -419,6 +420,7 @@ impl Connection {
         match self.inner.try_borrow_mut() {
             Ok(mut inner) => {
                 !inner.broken
+                    && inner.ensure_in_step().is_ok()
                     && inner.rpos == inner.rend
                     && inner.decoder.is_idle()
                     && inner.stream.is_idle_and_open()
@@ -463,6 +465,32 @@ impl Inner {
             }
         }
         (sent, Ok(()))
+    }
+
+    /// Checks, before a request, that no reply is already waiting: the server may have sent
+    /// more than was asked, and the next command must not take that reply for its own.
+    /// Buffered pushes are skipped; a push still arriving is left for `recv` to skip.
+    pub(crate) fn ensure_in_step(&mut self) -> Result<()> {
+        while self.rpos != self.rend {
+            let decoded = self.decoder.decode(&self.rbuf[self.rpos..self.rend]);
+            let (used, value) = self.check(decoded.map_err(Error::from))?;
+            self.rpos += used;
+            if self.rpos == self.rend {
+                self.rpos = 0;
+                self.rend = 0;
+            }
+            match value {
+                Some(Value::Push(_)) => self.pushes_skipped += 1,
+                Some(_) => {
+                    self.broken = true;
+                    return Err(Error::Protocol(
+                        crate::resp::ProtocolError::UnsolicitedReply,
+                    ));
+                }
+                None => break,
+            }
+        }
+        Ok(())
     }
 
     /// Reads one reply, skipping out-of-band pushes.

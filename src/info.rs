@@ -134,32 +134,18 @@ impl ConnectionInfo {
     ///
     /// [`Error::InvalidUrl`] saying what was wrong; the password never appears in it.
     pub fn from_url(url: &str) -> Result<ConnectionInfo> {
-        let (scheme, rest) = url
-            .split_once("://")
-            .ok_or_else(|| bad("missing scheme (redis://, rediss://, unix://)"))?;
-        let mut info = ConnectionInfo::default();
-        let (rest, query) = match rest.split_once('?') {
-            Some((r, q)) => (r, Some(q)),
-            None => (rest, None),
-        };
-        match scheme {
-            "redis" | "rediss" => parse_tcp(&mut info, rest, scheme == "rediss")?,
-            "unix" | "redis+unix" => {
-                let path = rest.rsplit_once('@').map_or(rest, |(_, path)| path);
-                if path.is_empty() {
-                    return Err(bad("unix:// needs a socket path"));
-                }
-                info.addr = Addr::Unix(PathBuf::from(percent_decode(path)?));
+        parse_url(url).map_err(|e| {
+            // A password with a raw '/', '?' or '@' can land in any part of a malformed URL,
+            // so when credentials may be present no part of the input is echoed.
+            let credentials = url.contains('@') || url.contains("password");
+            Error::InvalidUrl {
+                reason: if credentials {
+                    e.what.to_string()
+                } else {
+                    e.to_string()
+                },
             }
-            other => return Err(bad(format!("unknown scheme '{other}'"))),
-        }
-        if let Some(query) = query {
-            for pair in query.split('&').filter(|p| !p.is_empty()) {
-                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-                apply_param(&mut info, key, value)?;
-            }
-        }
-        Ok(info)
+        })
     }
 
     /// The server's address.
@@ -213,13 +199,62 @@ impl ConnectionInfo {
     }
 }
 
-fn bad(reason: impl Into<String>) -> Error {
-    Error::InvalidUrl {
-        reason: reason.into(),
+/// Why a URL was refused: a fixed description, and the offending text when it may be shown.
+struct UrlError {
+    what: &'static str,
+    value: Option<String>,
+}
+
+impl fmt::Display for UrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.value {
+            Some(value) => write!(f, "{} '{value}'", self.what),
+            None => f.write_str(self.what),
+        }
     }
 }
 
-fn parse_tcp(info: &mut ConnectionInfo, rest: &str, tls: bool) -> Result<()> {
+fn bad(what: &'static str) -> UrlError {
+    UrlError { what, value: None }
+}
+
+fn bad_value(what: &'static str, value: &str) -> UrlError {
+    UrlError {
+        what,
+        value: Some(value.to_string()),
+    }
+}
+
+fn parse_url(url: &str) -> Result<ConnectionInfo, UrlError> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| bad("missing scheme (redis://, rediss://, unix://)"))?;
+    let mut info = ConnectionInfo::default();
+    let (rest, query) = match rest.split_once('?') {
+        Some((r, q)) => (r, Some(q)),
+        None => (rest, None),
+    };
+    match scheme {
+        "redis" | "rediss" => parse_tcp(&mut info, rest, scheme == "rediss")?,
+        "unix" | "redis+unix" => {
+            let path = rest.rsplit_once('@').map_or(rest, |(_, path)| path);
+            if path.is_empty() {
+                return Err(bad("unix:// needs a socket path"));
+            }
+            info.addr = Addr::Unix(PathBuf::from(percent_decode(path)?));
+        }
+        other => return Err(bad_value("unknown scheme", other)),
+    }
+    if let Some(query) = query {
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            apply_param(&mut info, key, value)?;
+        }
+    }
+    Ok(info)
+}
+
+fn parse_tcp(info: &mut ConnectionInfo, rest: &str, tls: bool) -> Result<(), UrlError> {
     let (authority, path) = match rest.find('/') {
         Some(at) => (&rest[..at], &rest[at + 1..]),
         None => (rest, ""),
@@ -259,9 +294,7 @@ fn parse_tcp(info: &mut ConnectionInfo, rest: &str, tls: bool) -> Result<()> {
         }
     };
     let port = match port {
-        Some(p) => p
-            .parse::<u16>()
-            .map_err(|_| bad(format!("invalid port '{p}'")))?,
+        Some(p) => p.parse::<u16>().map_err(|_| bad_value("invalid port", p))?,
         None => 6379,
     };
     let host = if host.is_empty() { "127.0.0.1" } else { host };
@@ -273,23 +306,19 @@ fn parse_tcp(info: &mut ConnectionInfo, rest: &str, tls: bool) -> Result<()> {
     if !path.is_empty() {
         info.db = path
             .parse()
-            .map_err(|_| bad(format!("invalid database '{path}'")))?;
+            .map_err(|_| bad_value("invalid database", path))?;
     }
     Ok(())
 }
 
-fn apply_param(info: &mut ConnectionInfo, key: &str, value: &str) -> Result<()> {
+fn apply_param(info: &mut ConnectionInfo, key: &str, value: &str) -> Result<(), UrlError> {
     match key {
-        "db" => {
-            info.db = value
-                .parse()
-                .map_err(|_| bad(format!("invalid db '{value}'")))?
-        }
+        "db" => info.db = value.parse().map_err(|_| bad_value("invalid db", value))?,
         "protocol" => {
             info.protocol = match value {
                 "2" | "resp2" | "RESP2" => Protocol::Resp2,
                 "3" | "resp3" | "RESP3" => Protocol::Resp3,
-                _ => return Err(bad(format!("invalid protocol '{value}' (use 2 or 3)"))),
+                _ => return Err(bad_value("invalid protocol (use 2 or 3)", value)),
             }
         }
         "timeout" => {
@@ -307,14 +336,14 @@ fn apply_param(info: &mut ConnectionInfo, key: &str, value: &str) -> Result<()> 
                 .map_err(|_| bad("the password is not valid percent-encoding"))?;
             info.password = Some(Password(pass));
         }
-        other => return Err(bad(format!("unknown parameter '{other}'"))),
+        other => return Err(bad_value("unknown parameter", other)),
     }
     Ok(())
 }
 
 /// Seconds (`1.5`) or a number with `ms` or `s`; `0` means no timeout.
-fn parse_duration(value: &str) -> Result<Option<Duration>> {
-    let invalid = || bad(format!("invalid duration '{value}'"));
+fn parse_duration(value: &str) -> Result<Option<Duration>, UrlError> {
+    let invalid = || bad_value("invalid duration", value);
     let (number, scale) = if let Some(ms) = value.strip_suffix("ms") {
         (ms, 1e-3)
     } else {
@@ -328,7 +357,7 @@ fn parse_duration(value: &str) -> Result<Option<Duration>> {
     Ok((secs > 0.0).then(|| Duration::from_secs_f64(secs)))
 }
 
-fn percent_decode(s: &str) -> Result<String> {
+fn percent_decode(s: &str) -> Result<String, UrlError> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

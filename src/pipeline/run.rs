@@ -32,6 +32,7 @@ impl Failure {
 pub(super) fn run(pipe: &mut Pipeline<'_>, conn: &Connection) -> Result<Vec<Value>, Failure> {
     let to_load = scripts_to_load(pipe, conn).map_err(Failure::Unsent)?;
     let mut inner = conn.lock().map_err(Failure::Unsent)?;
+    inner.ensure_in_step().map_err(Failure::Unsent)?;
 
     // Preamble, in the first write: the missing scripts' SCRIPT LOADs, then MULTI.
     let mut preamble = Vec::new();

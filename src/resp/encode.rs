@@ -128,6 +128,12 @@ pub fn write_value(out: &mut Vec<u8>, value: &Value) {
         Value::Nil => out.extend_from_slice(b"_\r\n"),
         Value::Okay => out.extend_from_slice(b"+OK\r\n"),
         Value::SimpleString(s) => line(out, b'+', s.as_bytes()),
+        // A line cannot hold CR or LF; the blob form can.
+        Value::Error(s) if s.contains(['\r', '\n']) => {
+            header(out, b'!', s.len());
+            out.extend_from_slice(s.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
         Value::Error(s) => line(out, b'-', s.as_bytes()),
         Value::Int(i) => {
             out.push(b':');

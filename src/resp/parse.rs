@@ -80,6 +80,12 @@ pub enum ProtocolError {
     /// A header line went on past its longest legal length without `\r\n`.
     #[error("line longer than the limit")]
     LineTooLong,
+    /// A status or error line contained a bare `\r`.
+    #[error("carriage return inside a line")]
+    BareCarriageReturn,
+    /// A reply arrived that no command asked for (the server sent more replies than commands).
+    #[error("a reply arrived that no command asked for")]
+    UnsolicitedReply,
 }
 
 /// Parses one complete reply from the start of `buf`.
@@ -228,7 +234,10 @@ impl Decoder {
         let mut pos = 0;
         loop {
             if let Some(bulk) = &mut self.bulk {
-                let want = bulk.len - bulk.data.len();
+                // More than `len` can only come from a caller overfilling `pending_bulk`.
+                let Some(want) = bulk.len.checked_sub(bulk.data.len()) else {
+                    return Err(ProtocolError::InvalidLength);
+                };
                 let take = want.min(buf.len() - pos);
                 bulk.data.extend_from_slice(&buf[pos..pos + take]);
                 pos += take;
@@ -364,6 +373,9 @@ impl Decoder {
         }
         let line = &buf[1..nl - 1];
         let used = nl + 1;
+        if matches!(kind, b'+' | b'-') && line != b"OK" && memchr(b'\r', line).is_some() {
+            return Err(ProtocolError::BareCarriageReturn);
+        }
         let value = match kind {
             b'+' if line == b"OK" => Value::Okay,
             b'+' => Value::SimpleString(String::from_utf8_lossy(line).into_owned()),

@@ -1178,7 +1178,7 @@ fn config(cases: u32) -> ProptestConfig {
 }
 
 proptest! {
-    #![proptest_config(config(20000))]
+    #![proptest_config(config(512))]
 
     #[test]
     fn prop_write_then_parse_round_trips(value in arb_value()) {

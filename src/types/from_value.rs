@@ -104,8 +104,11 @@ int_from_value!(i8, i16, u16, i32, u32, i64, isize, usize);
 impl FromValue for u64 {
     fn from_value(value: Value) -> Result<Self> {
         let value = data(value)?;
+        // Text is parsed as u64 itself, so values above i64::MAX convert too.
         let parsed = match &value {
-            Value::Int(i) => u64::try_from(*i).ok(),
+            Value::Int(_) | Value::Boolean(_) | Value::Double(_) => {
+                to_i64(&value).and_then(|i| u64::try_from(i).ok())
+            }
             other => text_of(other)
                 .and_then(|t| std::str::from_utf8(t).ok())
                 .and_then(|t| t.parse().ok()),
@@ -189,6 +192,16 @@ impl<T: FromValue> FromValue for Option<T> {
     }
 }
 
+/// The first error reply among `items`, as its [`Error`]: a server error inside an aggregate
+/// must win over any complaint about the aggregate's shape.
+fn nested_error(items: &[Value]) -> Option<Error> {
+    items.iter().find_map(|item| match item {
+        Value::Error(message) => Some(Error::from_server_reply(message.clone())),
+        Value::Attribute { data, .. } => nested_error(std::slice::from_ref(data)),
+        _ => None,
+    })
+}
+
 /// The elements of a sequence reply, or of a map read as alternating keys and values.
 fn elements<C: ?Sized>(value: Value) -> Result<Vec<Value>> {
     match data(value)? {
@@ -214,13 +227,13 @@ impl<T: FromValue> FromValue for Vec<T> {
 
 impl<T: FromValue + Eq + Hash, S: BuildHasher + Default> FromValue for HashSet<T, S> {
     fn from_value(value: Value) -> Result<Self> {
-        Vec::<T>::from_value(value).map(|v| v.into_iter().collect())
+        T::from_values(elements::<Self>(value)?).map(|v| v.into_iter().collect())
     }
 }
 
 impl<T: FromValue + Ord> FromValue for BTreeSet<T> {
     fn from_value(value: Value) -> Result<Self> {
-        Vec::<T>::from_value(value).map(|v| v.into_iter().collect())
+        T::from_values(elements::<Self>(value)?).map(|v| v.into_iter().collect())
     }
 }
 
@@ -228,7 +241,11 @@ impl<T: FromValue + Ord> FromValue for BTreeSet<T> {
 fn pairs<C: ?Sized>(value: Value) -> Result<Vec<(Value, Value)>> {
     match data(value)? {
         Value::Map(pairs) => Ok(pairs),
-        Value::Array(items) if items.len() % 2 == 0 => {
+        Value::Array(items) if items.len() % 2 != 0 => match nested_error(&items) {
+            Some(e) => Err(e),
+            None => Err(Error::conversion::<C>(&Value::Array(items))),
+        },
+        Value::Array(items) => {
             let mut out = Vec::with_capacity(items.len() / 2);
             let mut it = items.into_iter();
             while let (Some(k), Some(v)) = (it.next(), it.next()) {
@@ -281,6 +298,9 @@ macro_rules! tuple_from_value {
             fn from_value(value: Value) -> Result<Self> {
                 let items = elements::<Self>(value)?;
                 if items.len() != $n {
+                    if let Some(e) = nested_error(&items) {
+                        return Err(e);
+                    }
                     return Err(Error::Conversion {
                         expected: std::any::type_name::<Self>(),
                         got: format!("{} elements", items.len()),
@@ -300,6 +320,9 @@ macro_rules! tuple_from_value {
                 }
                 // A flat array (HGETALL in RESP2, ZRANGE WITHSCORES): read $n at a time.
                 if items.len() % $n != 0 {
+                    if let Some(e) = nested_error(&items) {
+                        return Err(e);
+                    }
                     return Err(Error::Conversion {
                         expected: std::any::type_name::<Vec<Self>>(),
                         got: format!("flat array of {} elements", items.len()),
