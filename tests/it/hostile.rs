@@ -519,6 +519,29 @@ fn stray_second_reply_never_reaches_the_next_command() {
 }
 
 #[test]
+fn stray_reply_on_a_dedicated_connection_breaks_it() {
+    // Two replies to one GET on a dedicated connection: the next request must not take the
+    // second one for its own; the connection is out of step and is broken instead.
+    let fake = Fake::start(vec![vec![
+        Step::Read,
+        Step::Write(b"$3\r\none\r\n$5\r\nstray\r\n".to_vec()),
+        Step::Read,
+        Step::Write(b"$3\r\ntwo\r\n".to_vec()),
+    ]]);
+    let conn = fake.connection();
+    assert_eq!(conn.get::<String>("k").unwrap(), "one");
+    let err = conn.get::<String>("k").unwrap_err();
+    assert!(
+        matches!(err, Error::Protocol(ProtocolError::UnsolicitedReply)),
+        "{err:?}"
+    );
+    assert!(conn.is_broken());
+    assert!(matches!(conn.get::<String>("k"), Err(Error::Broken)));
+    // The second GET was never sent: the stray reply was caught before writing.
+    assert_eq!(fake.commands().len(), 1);
+}
+
+#[test]
 fn stray_reply_arriving_while_idle_is_detected() {
     // The stray reply arrives after the client has its answer and the connection is idle in
     // the pool: the check on checkout must see it and open a fresh connection.
