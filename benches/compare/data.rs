@@ -1,0 +1,253 @@
+//! The data every scenario reads, loaded once with redis-rs, and the checks on replies.
+
+use crate::server::Server;
+use crate::{Config, Ctx, Res, SCRIPT};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+pub const RT_KEY: &str = "rt:key";
+pub const RT_VALUE: &str = "round-trip-value";
+pub const LIST_KEY: &str = "big:list";
+pub const HASH_KEY: &str = "big:hash";
+/// The key scenarios 3 (and the redis-benchmark `EVALSHA` ceiling) increment.
+pub const CTR_KEY: &str = "ctr";
+/// The key scenario 4 increments.
+pub const CTR4_KEY: &str = "ctr4";
+
+pub struct Data {
+    /// Scenario 2: 16-byte keys, like redis-benchmark's `key:__rand_int__`.
+    pub set_keys: Vec<String>,
+    /// Scenario 8: keys whose 3-byte values are `get_value(i)`.
+    pub get_keys: Vec<String>,
+    pub list_len: usize,
+    pub hash_fields: usize,
+    /// Scenario 6: (key, value).
+    pub big: Vec<(String, Vec<u8>)>,
+    pub sha: String,
+}
+
+pub fn get_value(i: usize) -> String {
+    format!("{:03}", i % 1000)
+}
+
+pub fn list_item(i: usize) -> String {
+    format!("item-{i:07}")
+}
+
+pub fn hash_field(i: usize) -> String {
+    format!("field-{i:06}")
+}
+
+pub fn hash_value(i: usize) -> String {
+    format!("value-{i:06}")
+}
+
+/// Deterministic bytes of every value 0..=255 (so `\r\n` occurs inside payloads).
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+impl Data {
+    pub fn load(server: &Server, cfg: &Config) -> Res<Data> {
+        let client = redis::Client::open(server.url()).ctx("redis::Client::open")?;
+        let mut con = client.get_connection().ctx("setup connection")?;
+        let set_keys: Vec<String> = (0..cfg.pipe_total)
+            .map(|i| format!("key:{i:012}"))
+            .collect();
+        let get_keys: Vec<String> = (0..cfg.pipe_total)
+            .map(|i| format!("get:{i:012}"))
+            .collect();
+        let big: Vec<(String, Vec<u8>)> = cfg
+            .big_sizes
+            .iter()
+            .map(|&n| (format!("big:{n}"), noise(n, n as u64)))
+            .collect();
+
+        redis::cmd("FLUSHALL").exec(&mut con).ctx("FLUSHALL")?;
+        let mut pipe = redis::pipe();
+        for (i, key) in get_keys.iter().enumerate() {
+            pipe.cmd("SET").arg(key).arg(get_value(i)).ignore();
+        }
+        for i in (0..cfg.list_len).step_by(1000) {
+            let items: Vec<String> = (i..(i + 1000).min(cfg.list_len)).map(list_item).collect();
+            pipe.cmd("RPUSH").arg(LIST_KEY).arg(items).ignore();
+        }
+        for i in (0..cfg.hash_fields).step_by(1000) {
+            let mut cmd = redis::cmd("HSET");
+            cmd.arg(HASH_KEY);
+            for j in i..(i + 1000).min(cfg.hash_fields) {
+                cmd.arg(hash_field(j)).arg(hash_value(j));
+            }
+            pipe.add_command(cmd).ignore();
+        }
+        for (key, value) in &big {
+            pipe.cmd("SET").arg(key).arg(&value[..]).ignore();
+        }
+        pipe.cmd("SET").arg(RT_KEY).arg(RT_VALUE).ignore();
+        // redis-benchmark's GET reads this key; its SET writes the same 3 bytes.
+        pipe.cmd("SET").arg("key:__rand_int__").arg("xxx").ignore();
+        pipe.cmd("SET").arg(CTR_KEY).arg(0).ignore();
+        pipe.cmd("SET").arg(CTR4_KEY).arg(0).ignore();
+        pipe.exec(&mut con).ctx("loading the data")?;
+
+        let sha: String = redis::cmd("SCRIPT")
+            .arg("LOAD")
+            .arg(SCRIPT)
+            .query(&mut con)
+            .ctx("SCRIPT LOAD")?;
+        ensure!(
+            sha == redline::script_sha(SCRIPT) && sha == redis::Script::new(SCRIPT).get_hash(),
+            "SCRIPT LOAD returned {sha}, which neither client computes"
+        );
+        let (llen, hlen): (usize, usize) = redis::pipe()
+            .cmd("LLEN")
+            .arg(LIST_KEY)
+            .cmd("HLEN")
+            .arg(HASH_KEY)
+            .query(&mut con)
+            .ctx("LLEN/HLEN")?;
+        ensure!(
+            (llen, hlen) == (cfg.list_len, cfg.hash_fields),
+            "loaded list/hash have {llen}/{hlen} elements"
+        );
+        Ok(Data {
+            set_keys,
+            get_keys,
+            list_len: cfg.list_len,
+            hash_fields: cfg.hash_fields,
+            big,
+            sha,
+        })
+    }
+
+    pub fn check_list(&self, who: &str, list: &[String]) -> Res<()> {
+        ensure!(
+            list.len() == self.list_len,
+            "{who} LRANGE: {} elements, want {}",
+            list.len(),
+            self.list_len
+        );
+        for (i, item) in list.iter().enumerate() {
+            ensure!(
+                *item == list_item(i),
+                "{who} LRANGE: element {i} is {item:?}"
+            );
+        }
+        Ok(())
+    }
+
+    pub fn check_hash(&self, who: &str, hash: &HashMap<String, String>) -> Res<()> {
+        ensure!(
+            hash.len() == self.hash_fields,
+            "{who} HGETALL: {} fields, want {}",
+            hash.len(),
+            self.hash_fields
+        );
+        for i in 0..self.hash_fields {
+            let got = hash.get(&hash_field(i));
+            ensure!(
+                got == Some(&hash_value(i)),
+                "{who} HGETALL: field {i} is {got:?}"
+            );
+        }
+        Ok(())
+    }
+
+    pub fn check_big(&self, who: &str, i: usize, value: &[u8]) -> Res<()> {
+        let want = &self.big[i].1;
+        ensure!(
+            value == &want[..],
+            "{who} GET {}: {} bytes, not the {} bytes stored (or different content)",
+            self.big[i].0,
+            value.len(),
+            want.len()
+        );
+        Ok(())
+    }
+
+    pub fn check_gets(&self, who: &str, batches: &[Vec<String>]) -> Res<()> {
+        let n: usize = batches.iter().map(Vec::len).sum();
+        ensure!(
+            n == self.get_keys.len(),
+            "{who}: {n} replies, want {}",
+            self.get_keys.len()
+        );
+        for (i, v) in batches.iter().flatten().enumerate() {
+            ensure!(*v == get_value(i), "{who}: reply {i} is {v:?}");
+        }
+        Ok(())
+    }
+}
+
+/// INCRBY replies of one client's run: `total` values, each one more than the one before.
+pub fn check_consecutive(who: &str, batches: &[Vec<i64>], total: usize) -> Res<()> {
+    let n: usize = batches.iter().map(Vec::len).sum();
+    ensure!(n == total, "{who}: {n} replies, want {total}");
+    let mut all = batches.iter().flatten();
+    let Some(&first) = all.next() else {
+        return Ok(());
+    };
+    for (i, &v) in all.enumerate() {
+        ensure!(
+            v == first + i as i64 + 1,
+            "{who}: reply {} is {v}, want {}",
+            i + 1,
+            first + i as i64 + 1
+        );
+    }
+    Ok(())
+}
+
+/// An independent connection (redis-rs) that checks what a scenario wrote, and asks the
+/// server for its version.
+pub struct Checker {
+    con: RefCell<redis::Connection>,
+}
+
+impl Checker {
+    pub fn new(client: &redis::Client) -> Res<Checker> {
+        let con = client.get_connection().ctx("checker connection")?;
+        Ok(Checker {
+            con: RefCell::new(con),
+        })
+    }
+
+    /// Every key of a pipelined SET run holds this run's value.
+    pub fn check_set(&self, who: &str, keys: &[String], value: &str) -> Res<()> {
+        let mut con = self.con.borrow_mut();
+        for chunk in keys.chunks(10_000) {
+            let got: Vec<Option<String>> = redis::cmd("MGET")
+                .arg(chunk)
+                .query(&mut *con)
+                .ctx("checker MGET")?;
+            for (key, v) in chunk.iter().zip(&got) {
+                ensure!(
+                    v.as_deref() == Some(value),
+                    "{who} pipelined SET: {key} holds {v:?}, want {value:?}"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    pub fn server_version(&self) -> Res<String> {
+        let info: String = redis::cmd("INFO")
+            .arg("server")
+            .query(&mut *self.con.borrow_mut())
+            .ctx("INFO server")?;
+        Ok(info
+            .lines()
+            .find_map(|l| l.strip_prefix("redis_version:"))
+            .unwrap_or("unknown")
+            .trim()
+            .to_string())
+    }
+}
