@@ -125,6 +125,7 @@ impl Client {
         let conn = self.checkout()?;
         let result = f(&conn);
         if !conn.is_broken() {
+            conn.mark_idle();
             let mut idle = self.idle();
             if idle.len() < self.shared.max_idle {
                 idle.push(conn);

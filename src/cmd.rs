@@ -31,6 +31,31 @@ pub struct Cmd {
     argc: usize,
 }
 
+thread_local! {
+    /// A command buffer reused by the typed helpers of this thread.
+    static SCRATCH: std::cell::RefCell<Cmd> = std::cell::RefCell::new(Cmd::new());
+}
+
+/// Past this capacity the scratch buffer is not kept, so one huge argument does not pin memory.
+const SCRATCH_KEEP: usize = 64 * 1024;
+
+/// Runs `f` on this thread's reused command buffer, started with `name`: building a command in
+/// a helper then allocates nothing once the buffer is warm. A nested use gets a fresh `Cmd`.
+pub(crate) fn with_scratch<R>(name: &str, f: impl FnOnce(&mut Cmd) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => {
+            scratch.clear();
+            scratch.push_bytes(name.as_bytes());
+            let result = f(&mut scratch);
+            if scratch.buf.capacity() > SCRATCH_KEEP {
+                *scratch = Cmd::new();
+            }
+            result
+        }
+        Err(_) => f(&mut cmd(name)),
+    })
+}
+
 /// Starts a command with its name, such as `cmd("GET")` or `cmd("SCRIPT").arg("LOAD")`.
 pub fn cmd(name: &str) -> Cmd {
     let mut c = Cmd::new();

@@ -3,7 +3,7 @@
 //! A modest, hand-written set; anything else is `cmd("NAME").arg(..)` with
 //! [`Commands::query`].
 
-use crate::cmd::{cmd, Cmd};
+use crate::cmd::{with_scratch, Cmd};
 use crate::connection_like::ConnectionLike;
 use crate::error::Result;
 use crate::types::{FromValue, ToArg, ToArgs};
@@ -41,269 +41,373 @@ pub trait Commands: ConnectionLike {
 
     /// `PING`: returns `PONG`.
     fn ping(&self) -> Result<String> {
-        self.query(&cmd("PING"))
+        run(self, "PING", |_| {})
     }
 
     /// `GET key`: the value, or nil (use `Option<T>`).
     fn get<T: FromValue>(&self, key: impl ToArg) -> Result<T> {
-        self.query(cmd("GET").arg(key))
+        run(self, "GET", |c| {
+            c.arg(key);
+        })
     }
 
     /// `SET key value`.
     fn set(&self, key: impl ToArg, value: impl ToArg) -> Result<()> {
-        self.query(cmd("SET").arg(key).arg(value))
+        run(self, "SET", |c| {
+            c.arg(key).arg(value);
+        })
     }
 
     /// `SET key value EX seconds`.
     fn set_ex(&self, key: impl ToArg, value: impl ToArg, seconds: u64) -> Result<()> {
-        self.query(cmd("SET").arg(key).arg(value).arg("EX").arg(seconds))
+        run(self, "SET", |c| {
+            c.arg(key).arg(value).arg("EX").arg(seconds);
+        })
     }
 
     /// `SET key value NX`: `true` if the key was set, `false` if it existed.
     fn set_nx(&self, key: impl ToArg, value: impl ToArg) -> Result<bool> {
-        self.query(cmd("SET").arg(key).arg(value).arg("NX"))
+        run(self, "SET", |c| {
+            c.arg(key).arg(value).arg("NX");
+        })
     }
 
     /// `MGET key...`: one reply per key (nil for missing ones).
     fn mget<T: FromValue>(&self, keys: impl ToArgs) -> Result<T> {
-        self.query(cmd("MGET").arg(keys))
+        run(self, "MGET", |c| {
+            c.arg(keys);
+        })
     }
 
     /// `MSET key value [key value ...]`, from pairs such as `&[("a", 1), ("b", 2)]`.
     fn mset(&self, pairs: impl ToArgs) -> Result<()> {
-        self.query(cmd("MSET").arg(pairs))
+        run(self, "MSET", |c| {
+            c.arg(pairs);
+        })
     }
 
     /// `INCR key`: the new value.
     fn incr(&self, key: impl ToArg) -> Result<i64> {
-        self.query(cmd("INCR").arg(key))
+        run(self, "INCR", |c| {
+            c.arg(key);
+        })
     }
 
     /// `INCRBY key n`: the new value.
     fn incr_by(&self, key: impl ToArg, n: i64) -> Result<i64> {
-        self.query(cmd("INCRBY").arg(key).arg(n))
+        run(self, "INCRBY", |c| {
+            c.arg(key).arg(n);
+        })
     }
 
     /// `DECR key`: the new value.
     fn decr(&self, key: impl ToArg) -> Result<i64> {
-        self.query(cmd("DECR").arg(key))
+        run(self, "DECR", |c| {
+            c.arg(key);
+        })
     }
 
     /// `DECRBY key n`: the new value.
     fn decr_by(&self, key: impl ToArg, n: i64) -> Result<i64> {
-        self.query(cmd("DECRBY").arg(key).arg(n))
+        run(self, "DECRBY", |c| {
+            c.arg(key).arg(n);
+        })
     }
 
     /// `APPEND key value`: the new length.
     fn append(&self, key: impl ToArg, value: impl ToArg) -> Result<i64> {
-        self.query(cmd("APPEND").arg(key).arg(value))
+        run(self, "APPEND", |c| {
+            c.arg(key).arg(value);
+        })
     }
 
     /// `STRLEN key`.
     fn strlen(&self, key: impl ToArg) -> Result<i64> {
-        self.query(cmd("STRLEN").arg(key))
+        run(self, "STRLEN", |c| {
+            c.arg(key);
+        })
     }
 
     /// `DEL key...`: how many keys were removed.
     fn del(&self, keys: impl ToArgs) -> Result<i64> {
-        self.query(cmd("DEL").arg(keys))
+        run(self, "DEL", |c| {
+            c.arg(keys);
+        })
     }
 
     /// `EXISTS key...`: how many of the keys exist.
     fn exists(&self, keys: impl ToArgs) -> Result<i64> {
-        self.query(cmd("EXISTS").arg(keys))
+        run(self, "EXISTS", |c| {
+            c.arg(keys);
+        })
     }
 
     /// `EXPIRE key seconds`: `true` if a timeout was set.
     fn expire(&self, key: impl ToArg, seconds: i64) -> Result<bool> {
-        self.query(cmd("EXPIRE").arg(key).arg(seconds))
+        run(self, "EXPIRE", |c| {
+            c.arg(key).arg(seconds);
+        })
     }
 
     /// `PEXPIRE key milliseconds`: `true` if a timeout was set.
     fn pexpire(&self, key: impl ToArg, milliseconds: i64) -> Result<bool> {
-        self.query(cmd("PEXPIRE").arg(key).arg(milliseconds))
+        run(self, "PEXPIRE", |c| {
+            c.arg(key).arg(milliseconds);
+        })
     }
 
     /// `TTL key`: seconds left, -1 without expiry, -2 when the key is missing.
     fn ttl(&self, key: impl ToArg) -> Result<i64> {
-        self.query(cmd("TTL").arg(key))
+        run(self, "TTL", |c| {
+            c.arg(key);
+        })
     }
 
     /// `PTTL key`: milliseconds left, -1 without expiry, -2 when the key is missing.
     fn pttl(&self, key: impl ToArg) -> Result<i64> {
-        self.query(cmd("PTTL").arg(key))
+        run(self, "PTTL", |c| {
+            c.arg(key);
+        })
     }
 
     /// `PERSIST key`: `true` if a timeout was removed.
     fn persist(&self, key: impl ToArg) -> Result<bool> {
-        self.query(cmd("PERSIST").arg(key))
+        run(self, "PERSIST", |c| {
+            c.arg(key);
+        })
     }
 
     /// `RENAME key newkey`.
     fn rename(&self, key: impl ToArg, new_key: impl ToArg) -> Result<()> {
-        self.query(cmd("RENAME").arg(key).arg(new_key))
+        run(self, "RENAME", |c| {
+            c.arg(key).arg(new_key);
+        })
     }
 
     /// `TYPE key`: `string`, `list`, `hash`, ... or `none`.
     fn key_type(&self, key: impl ToArg) -> Result<String> {
-        self.query(cmd("TYPE").arg(key))
+        run(self, "TYPE", |c| {
+            c.arg(key);
+        })
     }
 
     /// `HGET key field`.
     fn hget<T: FromValue>(&self, key: impl ToArg, field: impl ToArg) -> Result<T> {
-        self.query(cmd("HGET").arg(key).arg(field))
+        run(self, "HGET", |c| {
+            c.arg(key).arg(field);
+        })
     }
 
     /// `HSET key field value`: 1 if the field is new.
     fn hset(&self, key: impl ToArg, field: impl ToArg, value: impl ToArg) -> Result<i64> {
-        self.query(cmd("HSET").arg(key).arg(field).arg(value))
+        run(self, "HSET", |c| {
+            c.arg(key).arg(field).arg(value);
+        })
     }
 
     /// `HSET key field value [field value ...]`: how many fields are new.
     fn hset_multiple(&self, key: impl ToArg, pairs: impl ToArgs) -> Result<i64> {
-        self.query(cmd("HSET").arg(key).arg(pairs))
+        run(self, "HSET", |c| {
+            c.arg(key).arg(pairs);
+        })
     }
 
     /// `HGETALL key`, into a map or a `Vec` of pairs (RESP2 and RESP3 alike).
     fn hgetall<T: FromValue>(&self, key: impl ToArg) -> Result<T> {
-        self.query(cmd("HGETALL").arg(key))
+        run(self, "HGETALL", |c| {
+            c.arg(key);
+        })
     }
 
     /// `HDEL key field...`: how many fields were removed.
     fn hdel(&self, key: impl ToArg, fields: impl ToArgs) -> Result<i64> {
-        self.query(cmd("HDEL").arg(key).arg(fields))
+        run(self, "HDEL", |c| {
+            c.arg(key).arg(fields);
+        })
     }
 
     /// `HINCRBY key field n`: the new value.
     fn hincr_by(&self, key: impl ToArg, field: impl ToArg, n: i64) -> Result<i64> {
-        self.query(cmd("HINCRBY").arg(key).arg(field).arg(n))
+        run(self, "HINCRBY", |c| {
+            c.arg(key).arg(field).arg(n);
+        })
     }
 
     /// `HEXISTS key field`.
     fn hexists(&self, key: impl ToArg, field: impl ToArg) -> Result<bool> {
-        self.query(cmd("HEXISTS").arg(key).arg(field))
+        run(self, "HEXISTS", |c| {
+            c.arg(key).arg(field);
+        })
     }
 
     /// `HLEN key`.
     fn hlen(&self, key: impl ToArg) -> Result<i64> {
-        self.query(cmd("HLEN").arg(key))
+        run(self, "HLEN", |c| {
+            c.arg(key);
+        })
     }
 
     /// `LPUSH key value...`: the new length.
     fn lpush(&self, key: impl ToArg, values: impl ToArgs) -> Result<i64> {
-        self.query(cmd("LPUSH").arg(key).arg(values))
+        run(self, "LPUSH", |c| {
+            c.arg(key).arg(values);
+        })
     }
 
     /// `RPUSH key value...`: the new length.
     fn rpush(&self, key: impl ToArg, values: impl ToArgs) -> Result<i64> {
-        self.query(cmd("RPUSH").arg(key).arg(values))
+        run(self, "RPUSH", |c| {
+            c.arg(key).arg(values);
+        })
     }
 
     /// `LPOP key`: the element, or nil.
     fn lpop<T: FromValue>(&self, key: impl ToArg) -> Result<T> {
-        self.query(cmd("LPOP").arg(key))
+        run(self, "LPOP", |c| {
+            c.arg(key);
+        })
     }
 
     /// `RPOP key`: the element, or nil.
     fn rpop<T: FromValue>(&self, key: impl ToArg) -> Result<T> {
-        self.query(cmd("RPOP").arg(key))
+        run(self, "RPOP", |c| {
+            c.arg(key);
+        })
     }
 
     /// `LRANGE key start stop`.
     fn lrange<T: FromValue>(&self, key: impl ToArg, start: i64, stop: i64) -> Result<T> {
-        self.query(cmd("LRANGE").arg(key).arg(start).arg(stop))
+        run(self, "LRANGE", |c| {
+            c.arg(key).arg(start).arg(stop);
+        })
     }
 
     /// `LLEN key`.
     fn llen(&self, key: impl ToArg) -> Result<i64> {
-        self.query(cmd("LLEN").arg(key))
+        run(self, "LLEN", |c| {
+            c.arg(key);
+        })
     }
 
     /// `SADD key member...`: how many were added.
     fn sadd(&self, key: impl ToArg, members: impl ToArgs) -> Result<i64> {
-        self.query(cmd("SADD").arg(key).arg(members))
+        run(self, "SADD", |c| {
+            c.arg(key).arg(members);
+        })
     }
 
     /// `SREM key member...`: how many were removed.
     fn srem(&self, key: impl ToArg, members: impl ToArgs) -> Result<i64> {
-        self.query(cmd("SREM").arg(key).arg(members))
+        run(self, "SREM", |c| {
+            c.arg(key).arg(members);
+        })
     }
 
     /// `SMEMBERS key`, into a `HashSet`, `BTreeSet` or `Vec`.
     fn smembers<T: FromValue>(&self, key: impl ToArg) -> Result<T> {
-        self.query(cmd("SMEMBERS").arg(key))
+        run(self, "SMEMBERS", |c| {
+            c.arg(key);
+        })
     }
 
     /// `SISMEMBER key member`.
     fn sismember(&self, key: impl ToArg, member: impl ToArg) -> Result<bool> {
-        self.query(cmd("SISMEMBER").arg(key).arg(member))
+        run(self, "SISMEMBER", |c| {
+            c.arg(key).arg(member);
+        })
     }
 
     /// `SCARD key`.
     fn scard(&self, key: impl ToArg) -> Result<i64> {
-        self.query(cmd("SCARD").arg(key))
+        run(self, "SCARD", |c| {
+            c.arg(key);
+        })
     }
 
     /// `ZADD key score member`: 1 if the member is new.
     fn zadd(&self, key: impl ToArg, member: impl ToArg, score: f64) -> Result<i64> {
-        self.query(cmd("ZADD").arg(key).arg(score).arg(member))
+        run(self, "ZADD", |c| {
+            c.arg(key).arg(score).arg(member);
+        })
     }
 
     /// `ZADD key score member [score member ...]`, from `(score, member)` pairs.
     fn zadd_multiple(&self, key: impl ToArg, scored: impl ToArgs) -> Result<i64> {
-        self.query(cmd("ZADD").arg(key).arg(scored))
+        run(self, "ZADD", |c| {
+            c.arg(key).arg(scored);
+        })
     }
 
     /// `ZREM key member...`: how many were removed.
     fn zrem(&self, key: impl ToArg, members: impl ToArgs) -> Result<i64> {
-        self.query(cmd("ZREM").arg(key).arg(members))
+        run(self, "ZREM", |c| {
+            c.arg(key).arg(members);
+        })
     }
 
     /// `ZSCORE key member`: the score, or `None`.
     fn zscore(&self, key: impl ToArg, member: impl ToArg) -> Result<Option<f64>> {
-        self.query(cmd("ZSCORE").arg(key).arg(member))
+        run(self, "ZSCORE", |c| {
+            c.arg(key).arg(member);
+        })
     }
 
     /// `ZINCRBY key by member`: the new score.
     fn zincr_by(&self, key: impl ToArg, member: impl ToArg, by: f64) -> Result<f64> {
-        self.query(cmd("ZINCRBY").arg(key).arg(by).arg(member))
+        run(self, "ZINCRBY", |c| {
+            c.arg(key).arg(by).arg(member);
+        })
     }
 
     /// `ZRANGE key start stop`: members in score order.
     fn zrange<T: FromValue>(&self, key: impl ToArg, start: i64, stop: i64) -> Result<T> {
-        self.query(cmd("ZRANGE").arg(key).arg(start).arg(stop))
+        run(self, "ZRANGE", |c| {
+            c.arg(key).arg(start).arg(stop);
+        })
     }
 
     /// `ZRANGE key start stop WITHSCORES`, into `Vec<(member, score)>` (RESP2 and RESP3 alike).
     fn zrange_withscores<T: FromValue>(&self, key: impl ToArg, start: i64, stop: i64) -> Result<T> {
-        self.query(
-            cmd("ZRANGE")
-                .arg(key)
-                .arg(start)
-                .arg(stop)
-                .arg("WITHSCORES"),
-        )
+        run(self, "ZRANGE", |c| {
+            c.arg(key).arg(start).arg(stop).arg("WITHSCORES");
+        })
     }
 
     /// `ZCARD key`.
     fn zcard(&self, key: impl ToArg) -> Result<i64> {
-        self.query(cmd("ZCARD").arg(key))
+        run(self, "ZCARD", |c| {
+            c.arg(key);
+        })
     }
 
     /// `INFO [section]`: the report text.
     fn info(&self, section: Option<&str>) -> Result<String> {
-        self.query(cmd("INFO").arg(section))
+        run(self, "INFO", |c| {
+            c.arg(section);
+        })
     }
 
     /// `DBSIZE`: the number of keys in the selected database.
     fn dbsize(&self) -> Result<i64> {
-        self.query(&cmd("DBSIZE"))
+        run(self, "DBSIZE", |_| {})
     }
 
     /// `FLUSHDB`: deletes every key of the selected database.
     fn flushdb(&self) -> Result<()> {
-        self.query(&cmd("FLUSHDB"))
+        run(self, "FLUSHDB", |_| {})
     }
 }
 
 impl<C: ConnectionLike + ?Sized> Commands for C {}
+
+/// Builds the command in the thread's scratch buffer, sends it, converts the reply.
+fn run<C, T>(target: &C, name: &str, build: impl FnOnce(&mut Cmd)) -> Result<T>
+where
+    C: ConnectionLike + ?Sized,
+    T: FromValue,
+{
+    with_scratch(name, |c| {
+        build(c);
+        T::from_value(target.req(c)?)
+    })
+}

@@ -12,10 +12,12 @@ use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 #[cfg(unix)]
 use std::os::unix::net::UnixStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Size of the read buffer; it grows only for a status line longer than this.
 const READ_BUF: usize = 64 * 1024;
+/// A pooled connection idle at least this long is probed before reuse.
+const PROBE_AFTER: Duration = Duration::from_millis(1);
 /// A bulk payload at least this large is read straight into the reply's own buffer.
 const DIRECT_READ_MIN: usize = 32 * 1024;
 
@@ -50,6 +52,20 @@ impl Stream {
             }
             #[cfg(not(unix))]
             Addr::Unix(_) => Err(Error::invalid_argument("Unix sockets need a Unix platform")),
+        }
+    }
+
+    /// Appends up to `n` bytes to `data`, stopping early only at end of stream. Goes through
+    /// the concrete stream type so that std reads into the `Vec`'s spare capacity directly,
+    /// without zero-filling it first.
+    fn read_exact_into(&mut self, data: &mut Vec<u8>, n: usize) -> io::Result<usize> {
+        let n64 = n as u64;
+        match self {
+            Stream::Tcp(s) => s.take(n64).read_to_end(data),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.take(n64).read_to_end(data),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => s.take(n64).read_to_end(data),
         }
     }
 
@@ -235,6 +251,8 @@ pub(crate) struct Inner {
     pub(crate) known_scripts: HashSet<String>,
     /// Out-of-band pushes met while waiting for replies; a later Pub/Sub API reads them.
     pushes_skipped: u64,
+    /// When the connection last went back to a pool.
+    idle_since: Instant,
 }
 
 impl std::fmt::Debug for Connection {
@@ -280,6 +298,7 @@ impl Connection {
                 read_timeout: info.read_timeout,
                 known_scripts: HashSet::new(),
                 pushes_skipped: 0,
+                idle_since: Instant::now(),
             }),
         };
         conn.handshake(info, select)?;
@@ -415,7 +434,19 @@ impl Connection {
         self.inner.try_borrow().ok().and_then(|i| i.read_timeout)
     }
 
-    /// For the pool: true when the connection is idle, open, and has no stray bytes.
+    /// For the pool: notes when the connection went idle.
+    pub(crate) fn mark_idle(&self) {
+        if let Ok(mut inner) = self.inner.try_borrow_mut() {
+            inner.idle_since = Instant::now();
+        }
+    }
+
+    /// For the pool: true when the connection is idle, in step, and (once it has been idle for
+    /// a while) still open with no stray bytes waiting on the socket.
+    ///
+    /// The socket probe costs three system calls, so a connection idle for less than
+    /// [`PROBE_AFTER`] skips it: no server restarts that fast, so a probe could only turn the
+    /// same failure into another error, and stray bytes already buffered are caught anyway.
     pub(crate) fn is_reusable(&self) -> bool {
         match self.inner.try_borrow_mut() {
             Ok(mut inner) => {
@@ -423,7 +454,7 @@ impl Connection {
                     && inner.ensure_in_step().is_ok()
                     && inner.rpos == inner.rend
                     && inner.decoder.is_idle()
-                    && inner.stream.is_idle_and_open()
+                    && (inner.idle_since.elapsed() < PROBE_AFTER || inner.stream.is_idle_and_open())
             }
             Err(_) => false,
         }
@@ -519,12 +550,8 @@ impl Inner {
                 if let Some((data, missing)) = self.decoder.pending_bulk() {
                     if missing >= DIRECT_READ_MIN {
                         // Read the rest of a large payload straight into the reply's buffer.
-                        let before = data.len();
-                        let got = (&mut self.stream)
-                            .take(missing as u64)
-                            .read_to_end(data)
-                            .map_err(|e| io_error(e, Operation::Read))?;
-                        if data.len() - before < missing || got == 0 {
+                        let got = self.stream.read_exact_into(data, missing);
+                        if got.map_err(|e| io_error(e, Operation::Read))? < missing {
                             return Err(closed());
                         }
                         continue;

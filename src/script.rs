@@ -1,7 +1,7 @@
 //! Lua scripts that load themselves: [`Script`].
 
 use crate::client::Client;
-use crate::cmd::{cmd, Cmd};
+use crate::cmd::{cmd, with_scratch, Cmd};
 use crate::connection_like::ConnectionLike;
 use crate::error::{Error, Result};
 use crate::resp::Value;
@@ -154,8 +154,7 @@ impl<'c> Script<'c> {
         keys: impl ToArgs,
         args: impl ToArgs,
     ) -> Result<T> {
-        let command = self.evalsha_cmd(false, &keys, &args);
-        T::from_value(target.invoke_script(&self.invocation(&command, false))?)
+        self.call_with(target, false, &keys, &args)
     }
 
     /// Like [`Script::call_ro`], on another target.
@@ -165,8 +164,27 @@ impl<'c> Script<'c> {
         keys: impl ToArgs,
         args: impl ToArgs,
     ) -> Result<T> {
-        let command = self.evalsha_cmd(true, &keys, &args);
-        T::from_value(target.invoke_script(&self.invocation(&command, true))?)
+        self.call_with(target, true, &keys, &args)
+    }
+
+    /// Builds `EVALSHA sha numkeys keys... args...` (or `EVALSHA_RO`) in the thread's reused
+    /// command buffer and runs it on `target`.
+    fn call_with<T: FromValue, C: ConnectionLike + ?Sized>(
+        &self,
+        target: &C,
+        read_only: bool,
+        keys: &impl ToArgs,
+        args: &impl ToArgs,
+    ) -> Result<T> {
+        let name = if read_only { "EVALSHA_RO" } else { "EVALSHA" };
+        with_scratch(name, |command| {
+            command
+                .arg(&*self.sha)
+                .arg(keys.num_args())
+                .arg(keys)
+                .arg(args);
+            T::from_value(target.invoke_script(&self.invocation(command, read_only))?)
+        })
     }
 
     /// Loads the script into the client's server now (`SCRIPT LOAD`) and returns its SHA1.
@@ -196,18 +214,6 @@ impl<'c> Script<'c> {
                 .req(cmd("SCRIPT").arg("EXISTS").arg(&*self.sha))?,
         )?;
         Ok(flags.first().copied().unwrap_or(false))
-    }
-
-    /// The `EVALSHA sha numkeys keys... args...` command (or `EVALSHA_RO`).
-    pub(crate) fn evalsha_cmd(
-        &self,
-        read_only: bool,
-        keys: &impl ToArgs,
-        args: &impl ToArgs,
-    ) -> Cmd {
-        let mut c = cmd(if read_only { "EVALSHA_RO" } else { "EVALSHA" });
-        c.arg(&*self.sha).arg(keys.num_args()).arg(keys).arg(args);
-        c
     }
 
     pub(crate) fn invocation<'a>(

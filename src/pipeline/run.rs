@@ -57,15 +57,23 @@ pub(super) fn run(pipe: &mut Pipeline<'_>, conn: &Connection) -> Result<Vec<Valu
         while end < n && pipe.entries[end].end - start < CHUNK {
             end += 1;
         }
-        wbuf.clear();
-        if first {
-            wbuf.extend_from_slice(&preamble);
-        }
-        wbuf.extend_from_slice(&pipe.buf[start..pipe.entries[end - 1].end]);
-        if end == n && pipe.atomic {
-            write_command(&mut wbuf, &[b"EXEC"]);
-        }
-        let (sent, result) = inner.write_counted(&wbuf);
+        let body = &pipe.buf[start..pipe.entries[end - 1].end];
+        let with_preamble = first && !preamble.is_empty();
+        let with_exec = end == n && pipe.atomic;
+        // Only a chunk with something around it is assembled; a plain one goes out as it is.
+        let (sent, result) = if with_preamble || with_exec {
+            wbuf.clear();
+            if with_preamble {
+                wbuf.extend_from_slice(&preamble);
+            }
+            wbuf.extend_from_slice(body);
+            if with_exec {
+                write_command(&mut wbuf, &[b"EXEC"]);
+            }
+            inner.write_counted(&wbuf)
+        } else {
+            inner.write_counted(body)
+        };
         if let Err(e) = result {
             pipe.wbuf = wbuf;
             return Err(if first && sent == 0 {
