@@ -427,18 +427,24 @@ impl<'a> Pipeline<'a> {
             .arg(keys.num_args())
             .arg(keys)
             .arg(args);
-        let scratch = std::mem::take(&mut self.scratch);
-        self.push(scratch.encoded(), Some(index));
-        self.scratch = scratch;
-        self
+        self.push_scratch(Some(index))
     }
 
     fn helper(&mut self, build: impl FnOnce(&mut Cmd)) -> &mut Self {
         self.scratch.clear();
         build(&mut self.scratch);
-        let scratch = std::mem::take(&mut self.scratch);
-        self.push(scratch.encoded(), None);
-        self.scratch = scratch;
+        self.push_scratch(None)
+    }
+
+    /// Queues the command in `scratch`; the field borrows are disjoint, so nothing is moved or
+    /// allocated.
+    fn push_scratch(&mut self, script: Option<usize>) -> &mut Self {
+        self.buf.extend_from_slice(self.scratch.encoded());
+        self.entries.push(Entry {
+            end: self.buf.len(),
+            ignore: false,
+            script,
+        });
         self
     }
 
