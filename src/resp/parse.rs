@@ -408,7 +408,11 @@ impl Decoder {
                     if &rest[len..len + 2] != b"\r\n" {
                         return Err(ProtocolError::MissingCrlf);
                     }
-                    let value = finish_bulk(bulk_kind, rest[..len].to_vec())?;
+                    let data = rest[..len].to_vec();
+                    let value = match bulk_kind {
+                        BulkKind::Bulk => Value::Bulk(data),
+                        _ => finish_bulk(bulk_kind, data)?,
+                    };
                     return Ok(Step::Value(value, used + len + 2));
                 }
                 let data = Vec::with_capacity(len.min(rest.len()));

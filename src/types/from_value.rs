@@ -167,7 +167,11 @@ impl FromValue for Vec<u8> {
 
 impl FromValue for String {
     fn from_value(value: Value) -> Result<Self> {
-        let value = data(value)?;
+        // The common case first, before the general unwrapping: a bulk string, moved in place.
+        let value = match value {
+            Value::Bulk(bytes) => return utf8(bytes),
+            other => data(other)?,
+        };
         let bytes = match value {
             Value::Bulk(b) | Value::Verbatim { text: b, .. } => b,
             Value::SimpleString(s) | Value::BigNumber(s) => return Ok(s),
@@ -176,11 +180,15 @@ impl FromValue for String {
             Value::Double(d) => return Ok(d.to_string()),
             other => return Err(Error::conversion::<String>(&other)),
         };
-        String::from_utf8(bytes).map_err(|e| Error::Conversion {
-            expected: "String",
-            got: format!("{} bytes that are not UTF-8", e.as_bytes().len()),
-        })
+        utf8(bytes)
     }
+}
+
+fn utf8(bytes: Vec<u8>) -> Result<String> {
+    String::from_utf8(bytes).map_err(|e| Error::Conversion {
+        expected: "String",
+        got: format!("{} bytes that are not UTF-8", e.as_bytes().len()),
+    })
 }
 
 impl<T: FromValue> FromValue for Option<T> {
