@@ -394,7 +394,8 @@ impl Decoder {
                 let Some(len) = parse_len(line, kind == b'$')? else {
                     return Ok(Step::Value(Value::Nil, used));
                 };
-                if len > self.limits.max_bulk_len {
+                // The checked add keeps `len + 2` below safe even with the limit at usize::MAX.
+                if len > self.limits.max_bulk_len || len.checked_add(2).is_none() {
                     return Err(ProtocolError::BulkTooLarge);
                 }
                 let bulk_kind = match kind {
@@ -455,7 +456,11 @@ impl Decoder {
                         }
                     };
                 }
-                let values = if paired { len * 2 } else { len };
+                let values = if paired {
+                    len.checked_mul(2).ok_or(ProtocolError::AggregateTooLarge)?
+                } else {
+                    len
+                };
                 // Reserve only what the bytes already here could fill.
                 let room = (buf.len() - used) / MIN_ELEMENT_LEN + 1;
                 let capacity = len.min(room);

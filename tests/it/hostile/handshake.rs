@@ -1,0 +1,86 @@
+//! Failures on connect and in the handshake, and error replies that keep a connection.
+
+use super::*;
+
+#[test]
+fn server_closes_immediately_on_connect() {
+    let fake = Fake::repeat(3, vec![Step::Close]);
+    let client = fake.client();
+    let err = client.ping().unwrap_err();
+    assert!(err.is_io(), "{err:?}");
+    assert!(err.is_connection_broken());
+    assert_eq!(client.idle_connections(), 0);
+
+    // A dedicated connection fails on its first command (no handshake in RESP2).
+    let conn = fake.connection();
+    let err = conn.ping().unwrap_err();
+    assert!(err.is_io(), "{err:?}");
+    assert!(conn.is_broken());
+    assert!(matches!(conn.ping(), Err(Error::Broken)));
+
+    // With a handshake (RESP3), the connection cannot even open.
+    let resp3 = fake.builder().protocol(redline::Protocol::Resp3).build();
+    let err = resp3.ping().unwrap_err();
+    assert!(err.is_io(), "{err:?}");
+    assert_eq!(resp3.idle_connections(), 0);
+}
+
+#[test]
+fn malformed_handshake_reply() {
+    // HELLO 3 answered with garbage: the connection never reaches the pool.
+    let fake = Fake::start(vec![reply(b"%1\r\n$5\r\nproto\r\n:x\r\n", false)]);
+    let client = fake.builder().protocol(redline::Protocol::Resp3).build();
+    let err = client.ping().unwrap_err();
+    assert!(
+        matches!(err, Error::Protocol(ProtocolError::InvalidInteger)),
+        "{err:?}"
+    );
+    assert_eq!(client.idle_connections(), 0);
+    let commands = fake.commands();
+    assert_eq!(commands, [vec!["HELLO".to_string(), "3".to_string()]]);
+}
+
+#[test]
+fn handshake_refused_with_noproto() {
+    let fake = Fake::start(vec![reply(
+        b"-NOPROTO sorry, this protocol version is not supported.\r\n",
+        false,
+    )]);
+    let client = fake.builder().protocol(redline::Protocol::Resp3).build();
+    let err = client.ping().unwrap_err();
+    assert_eq!(
+        err.server_kind(),
+        Some(redline::ServerErrorKind::NoProto),
+        "{err:?}"
+    );
+    assert!(!err.is_connection_broken());
+    assert_eq!(client.idle_connections(), 0);
+}
+
+#[test]
+fn error_reply_from_fake_keeps_connection() {
+    // A well-formed error reply is not a protocol error: the connection stays usable.
+    let fake = Fake::start(vec![vec![
+        Step::Read,
+        Step::Write(b"-WRONGTYPE nope\r\n".to_vec()),
+        Step::Read,
+        Step::Write(b"!9\r\nERR blob!\r\n".to_vec()),
+        Step::Read,
+        Step::Write(b"+PONG\r\n".to_vec()),
+    ]]);
+    let client = fake.client();
+    let err = client.get::<String>("k").unwrap_err();
+    assert_eq!(
+        err.server_kind(),
+        Some(redline::ServerErrorKind::WrongType),
+        "{err:?}"
+    );
+    assert_eq!(client.idle_connections(), 1);
+    let err = client.get::<String>("k").unwrap_err();
+    match err {
+        Error::Server { message, .. } => assert_eq!(message, "ERR blob!"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(client.ping().unwrap(), "PONG");
+    assert_eq!(fake.commands().len(), 3);
+}

@@ -1,0 +1,80 @@
+//! Stray replies never reach the next command; a clean connection is reused.
+
+use super::*;
+
+#[test]
+fn stray_second_reply_never_reaches_the_next_command() {
+    // The first connection answers GET twice; the second answers correctly.
+    let fake = Fake::start(vec![
+        reply(b"$3\r\none\r\n$5\r\nstray\r\n", false),
+        reply(b"$3\r\ntwo\r\n", false),
+    ]);
+    let client = fake.client();
+    assert_eq!(client.get::<String>("k").unwrap(), "one");
+    let second = client.get::<String>("k").unwrap();
+    assert_ne!(second, "stray", "the stray reply reached the next command");
+    assert_eq!(second, "two");
+    assert_eq!(fake.commands().len(), 2);
+}
+
+#[test]
+fn stray_reply_on_a_dedicated_connection_breaks_it() {
+    // Two replies to one GET on a dedicated connection: the next request must not take the
+    // second one for its own; the connection is out of step and is broken instead.
+    let fake = Fake::start(vec![vec![
+        Step::Read,
+        Step::Write(b"$3\r\none\r\n$5\r\nstray\r\n".to_vec()),
+        Step::Read,
+        Step::Write(b"$3\r\ntwo\r\n".to_vec()),
+    ]]);
+    let conn = fake.connection();
+    assert_eq!(conn.get::<String>("k").unwrap(), "one");
+    let err = conn.get::<String>("k").unwrap_err();
+    assert!(
+        matches!(err, Error::Protocol(ProtocolError::UnsolicitedReply)),
+        "{err:?}"
+    );
+    assert!(conn.is_broken());
+    assert!(matches!(conn.get::<String>("k"), Err(Error::Broken)));
+    // The second GET was never sent: the stray reply was caught before writing.
+    assert_eq!(fake.commands().len(), 1);
+}
+
+#[test]
+fn stray_reply_arriving_while_idle_is_detected() {
+    // The stray reply arrives after the client has its answer and the connection is idle in
+    // the pool: the check on checkout must see it and open a fresh connection.
+    let fake = Fake::start(vec![
+        vec![
+            Step::Read,
+            Step::Write(b"$3\r\none\r\n".to_vec()),
+            Step::Pause(Duration::from_millis(50)),
+            Step::Write(b"$5\r\nstray\r\n".to_vec()),
+        ],
+        reply(b"$3\r\ntwo\r\n", false),
+    ]);
+    let client = fake.client();
+    assert_eq!(client.get::<String>("k").unwrap(), "one");
+    assert_eq!(client.idle_connections(), 1);
+    fake.wait_for_writes(2);
+    let second = client.get::<String>("k").unwrap();
+    assert_ne!(second, "stray", "the stray reply reached the next command");
+    assert_eq!(second, "two");
+    assert_eq!(fake.commands().len(), 2);
+}
+
+#[test]
+fn pool_reuses_a_clean_connection() {
+    let fake = Fake::start(vec![vec![
+        Step::Read,
+        Step::Write(b"$3\r\none\r\n".to_vec()),
+        Step::Read,
+        Step::Write(b"$3\r\ntwo\r\n".to_vec()),
+    ]]);
+    let client = fake.client();
+    assert_eq!(client.get::<String>("k").unwrap(), "one");
+    // Nothing stray: the same connection is reused (the fake accepts only one).
+    assert_eq!(client.get::<String>("k").unwrap(), "two");
+    assert_eq!(fake.commands().len(), 2);
+    assert_eq!(client.idle_connections(), 1);
+}

@@ -1,0 +1,128 @@
+//! `NOSCRIPT` after another client flushed the script cache.
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// NOSCRIPT after another client flushed the cache
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn script_flushed_by_another_client_fails_once_then_reloads() {
+    let server = RedisServer::start();
+    for protocol in PROTOCOLS {
+        for atomic in [false, true] {
+            let client = server.client_with(protocol);
+            let other = server.client();
+            let observer = server.client();
+            client.flushdb().unwrap();
+            let multiply = client.register_script(MULTIPLY);
+            let conn = client.get_connection().unwrap();
+            let batch = |v: i64| {
+                let mut pipe = conn.pipeline();
+                if atomic {
+                    pipe.atomic();
+                }
+                pipe.set("x", v)
+                    .script(&multiply, "x", 2)
+                    .set("y", v)
+                    .execute::<((), i64, ())>()
+            };
+            assert_eq!(batch(1).unwrap().1, 2);
+            other.script_flush(FlushMode::Sync).unwrap();
+            assert!(!multiply.exists().unwrap());
+
+            // The connection believes the script is cached: NOSCRIPT on that command, the
+            // other commands applied, nothing replayed.
+            let before = Stats::of(&observer);
+            let err = batch(5).unwrap_err();
+            let after = Stats::of(&observer);
+            let (index, command, source) = pipeline_error(err);
+            assert_eq!(index, 1, "{protocol:?} atomic={atomic}");
+            assert!(command.starts_with("EVALSHA"), "{command}");
+            assert!(matches!(source, Error::NoScript), "{source:?}");
+            assert_eq!(client.get::<i64>("x").unwrap(), 5);
+            assert_eq!(client.get::<i64>("y").unwrap(), 5);
+            assert_eq!(before.delta(&after, "set"), 2, "the batch was not replayed");
+            assert_eq!(before.delta(&after, "evalsha"), 1);
+            assert_eq!(before.delta(&after, "script|load"), 0);
+
+            // The next batch on the same connection loads the script again and succeeds.
+            let before = Stats::of(&observer);
+            assert_eq!(batch(7).unwrap().1, 14, "{protocol:?} atomic={atomic}");
+            let after = Stats::of(&observer);
+            assert_eq!(before.delta(&after, "script|load"), 1);
+            assert!(multiply.exists().unwrap());
+        }
+    }
+}
+
+#[test]
+fn flushed_script_with_execute_raw_gives_the_noscript_reply() {
+    let server = RedisServer::start();
+    let client = server.client();
+    let other = server.client();
+    let multiply = client.register_script(MULTIPLY);
+    let conn = client.get_connection().unwrap();
+    conn.pipeline()
+        .set("x", 3)
+        .script(&multiply, "x", 3)
+        .execute::<Vec<Value>>()
+        .unwrap();
+    other.script_flush(FlushMode::Async).unwrap();
+    let raw = conn
+        .pipeline()
+        .set("x", 4)
+        .script(&multiply, "x", 3)
+        .execute_raw()
+        .unwrap();
+    assert_eq!(raw.len(), 2);
+    assert_eq!(raw[0], Value::Okay);
+    match &raw[1] {
+        Value::Error(m) => assert!(m.starts_with("NOSCRIPT"), "{m}"),
+        other => panic!("expected a NOSCRIPT error reply, got {other:?}"),
+    }
+    let raw = conn
+        .pipeline()
+        .script(&multiply, "x", 3)
+        .execute_raw()
+        .unwrap();
+    assert_eq!(raw, vec![Value::Int(12)]);
+}
+
+#[test]
+fn pooled_client_reloads_after_a_flush() {
+    let server = RedisServer::start();
+    for protocol in PROTOCOLS {
+        let client = server.builder().protocol(protocol).max_idle(1).build();
+        let other = server.client();
+        let multiply = client.register_script(MULTIPLY);
+        let (_, v): ((), i64) = client
+            .pipeline()
+            .set("x", 2)
+            .script(&multiply, "x", 2)
+            .execute()
+            .unwrap();
+        assert_eq!(v, 4);
+        other.script_flush(FlushMode::Sync).unwrap();
+        // The first batch may see NOSCRIPT (the pooled connection knew the script), but the
+        // one after it must succeed.
+        let first = client
+            .pipeline()
+            .script(&multiply, "x", 3)
+            .execute::<(i64,)>();
+        if let Err(e) = first {
+            let (index, _, source) = pipeline_error(e);
+            assert_eq!(index, 0);
+            assert!(matches!(source, Error::NoScript), "{source:?}");
+        }
+        let (v,): (i64,) = client
+            .pipeline()
+            .script(&multiply, "x", 3)
+            .execute()
+            .unwrap();
+        assert_eq!(v, 6);
+        // A plain Script::call after a flush reloads transparently.
+        other.script_flush(FlushMode::Sync).unwrap();
+        assert_eq!(multiply.call::<i64>("x", 4).unwrap(), 8);
+    }
+}

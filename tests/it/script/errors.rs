@@ -1,0 +1,95 @@
+//! Lua runtime and compile errors, and error kinds from scripts.
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn lua_runtime_and_compile_errors() {
+    let server = RedisServer::start();
+    for protocol in PROTOCOLS {
+        let client = server.client_with(protocol);
+
+        let global =
+            client.register_script("local a = 1\nlocal b = 2\nreturn undefined_global.field\n");
+        let text = format!(
+            "ERR user_script:3: Script attempted to access nonexistent global variable \
+             'undefined_global' script: {}, on @user_script:3.",
+            global.sha()
+        );
+        assert_script_error(
+            global.call::<Value>((), ()),
+            &text,
+            Some(global.sha()),
+            Some(3),
+        );
+        // Same classification through EVAL.
+        assert_script_error(
+            client.eval::<Value>(global.source().unwrap(), (), ()),
+            &text,
+            Some(global.sha()),
+            Some(3),
+        );
+
+        let boom = client.register_script("local a = 1\nlocal b = 2\nerror('boom')\n");
+        let text = format!(
+            "ERR user_script:3: boom script: {}, on @user_script:3.",
+            boom.sha()
+        );
+        assert_script_error(boom.call::<Value>((), ()), &text, Some(boom.sha()), Some(3));
+
+        // A compile error: found by SCRIPT LOAD after the NOSCRIPT, so no SHA1 in the text.
+        let syntax = client.register_script("local a = 1\nlocal b = 2\nretur 1\n");
+        let text =
+            "ERR Error compiling script (new function): user_script:3: '=' expected near '1'";
+        assert_script_error(syntax.call::<Value>((), ()), text, None, Some(3));
+        assert_script_error(syntax.load(), text, None, Some(3));
+        assert_script_error(
+            client.script_load(syntax.source().unwrap()),
+            text,
+            None,
+            Some(3),
+        );
+        assert_script_error(
+            client.eval::<Value>(syntax.source().unwrap(), (), ()),
+            text,
+            None,
+            Some(3),
+        );
+        assert!(!syntax.exists().unwrap());
+
+        // A failed script leaves the client usable.
+        assert_eq!(client.ping().unwrap(), "PONG");
+    }
+}
+
+#[test]
+fn wrongtype_inside_script_keeps_its_kind() {
+    let server = RedisServer::start();
+    for protocol in PROTOCOLS {
+        let client = server.client_with(protocol);
+        client.set("a_string", "x").unwrap();
+        let push = client.register_script("return redis.call('LPUSH', KEYS[1], 'a')");
+        let text = format!(
+            "WRONGTYPE Operation against a key holding the wrong kind of value script: {}, on \
+             @user_script:1.",
+            push.sha()
+        );
+        assert_server_error(
+            push.call::<i64>("a_string", ()),
+            ServerErrorKind::WrongType,
+            &text,
+        );
+        // With redis.pcall the script gets the error as a table and returns it untouched.
+        let pcall = client.register_script("return redis.pcall('LPUSH', KEYS[1], 'a')");
+        assert_server_error(
+            pcall.call::<i64>("a_string", ()),
+            ServerErrorKind::WrongType,
+            "WRONGTYPE Operation against a key holding the wrong kind of value",
+        );
+        let v: String = client.get("a_string").unwrap();
+        assert_eq!(v, "x");
+    }
+}

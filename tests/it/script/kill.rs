@@ -1,0 +1,111 @@
+//! `SCRIPT KILL`, `BUSY`, `NOTBUSY` and `UNKILLABLE`.
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------------
+// SCRIPT KILL, BUSY, NOTBUSY, UNKILLABLE
+// ---------------------------------------------------------------------------------------------
+
+const SPIN: &str = "local i = 0\nwhile true do i = i + 1 end\n";
+
+#[test]
+fn script_kill_stops_a_busy_read_only_script() {
+    let server = RedisServer::start_with(&["--busy-reply-threshold", "100"]);
+    for protocol in PROTOCOLS {
+        // db != 0 and a name: a new connection's handshake needs SELECT (and in RESP2
+        // CLIENT SETNAME), which a busy server refuses.
+        let client = server
+            .builder()
+            .protocol(protocol)
+            .db(3)
+            .client_name("busy-test")
+            .build();
+        assert_eq!(client.connection_info().db(), 3);
+        let spin = client.register_script(SPIN);
+
+        let killed = std::thread::scope(|s| {
+            let caller = s.spawn(|| spin.call::<Value>((), ()));
+            let busy = wait_for_busy(&client);
+            assert_server_error(Err::<(), _>(busy), ServerErrorKind::Busy, BUSY_TEXT);
+            // A normal handshake is refused now (SELECT, and CLIENT SETNAME in RESP2) ...
+            let refused = client.get_connection().map(drop);
+            assert_server_error(refused, ServerErrorKind::Busy, BUSY_TEXT);
+            // ... yet SCRIPT KILL gets through the same client.
+            client
+                .script_kill()
+                .expect("SCRIPT KILL through the same client");
+            caller.join().unwrap()
+        });
+        let text = format!(
+            "ERR Script killed by user with SCRIPT KILL... script: {}, on @user_script:2.",
+            spin.sha()
+        );
+        assert_script_error(killed, &text, Some(spin.sha()), Some(2));
+
+        // Nothing runs any more.
+        assert_server_error(client.script_kill(), ServerErrorKind::NotBusy, NOTBUSY_TEXT);
+        assert_server_error(
+            client.function_kill(),
+            ServerErrorKind::NotBusy,
+            NOTBUSY_TEXT,
+        );
+
+        // The client works again, on its database and with its name.
+        client.set("after_kill", 1).unwrap();
+        let name: String = client.query(cmd("CLIENT").arg("GETNAME")).unwrap();
+        assert_eq!(name, "busy-test");
+        let db0 = server.client_with(protocol);
+        assert_eq!(db0.exists("after_kill").unwrap(), 0);
+        client.del("after_kill").unwrap();
+    }
+}
+
+#[test]
+fn script_kill_with_nothing_running_is_notbusy() {
+    let server = RedisServer::start();
+    for protocol in PROTOCOLS {
+        let client = server.client_with(protocol);
+        assert_server_error(client.script_kill(), ServerErrorKind::NotBusy, NOTBUSY_TEXT);
+        let conn = client.get_connection().unwrap();
+        assert_server_error(conn.script_kill(), ServerErrorKind::NotBusy, NOTBUSY_TEXT);
+    }
+}
+
+#[test]
+fn script_that_wrote_is_unkillable() {
+    for protocol in PROTOCOLS {
+        let mut server = RedisServer::start_with(&["--busy-reply-threshold", "100"]);
+        let client = server
+            .builder()
+            .protocol(protocol)
+            .db(2)
+            .client_name("unkillable-test")
+            .build();
+        let writer = client.register_script(
+            "redis.call('SET', KEYS[1], 'v')\nlocal i = 0\nwhile true do i = i + 1 end\n",
+        );
+        let caller_result = std::thread::scope(|s| {
+            let caller = s.spawn(|| writer.call::<Value>("written", ()));
+            let busy = wait_for_busy(&client);
+            assert_server_error(Err::<(), _>(busy), ServerErrorKind::Busy, BUSY_TEXT);
+            assert_server_error(
+                client.script_kill(),
+                ServerErrorKind::Unkillable,
+                UNKILLABLE_TEXT,
+            );
+            // Still busy; only SHUTDOWN NOSAVE (or killing the process) ends it. Sent with
+            // the handshake a busy server accepts; the server exits without replying.
+            let shutdown = client.req_while_busy(cmd("SHUTDOWN").arg("NOSAVE"));
+            match shutdown {
+                Err(e) => assert!(e.is_connection_broken(), "{e:?}"),
+                Ok(v) => panic!("SHUTDOWN NOSAVE replied {v:?}"),
+            }
+            caller.join().unwrap()
+        });
+        match caller_result {
+            Err(e) => assert!(e.is_connection_broken(), "{e:?}"),
+            Ok(v) => panic!("the looping script returned {v:?}"),
+        }
+        server.kill();
+    }
+}
