@@ -82,13 +82,22 @@ pub(crate) enum Target<'a> {
     Connection(&'a Connection),
 }
 
+/// One queued command, kept to 16 bytes: a million-command batch holds a million of these.
 #[derive(Clone, Copy, Debug)]
 struct Entry {
     /// End of this command in `buf`; it starts where the previous one ended.
     end: usize,
+    /// Index into `scripts` for `EVALSHA` commands, `NO_SCRIPT` otherwise.
+    script: u32,
     ignore: bool,
-    /// Index into `scripts` for `EVALSHA` commands.
-    script: Option<usize>,
+}
+
+const NO_SCRIPT: u32 = u32::MAX;
+
+impl Entry {
+    fn script(&self) -> Option<usize> {
+        (self.script != NO_SCRIPT).then_some(self.script as usize)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -348,42 +357,32 @@ impl<'a> Pipeline<'a> {
     ///   server is never re-sent.
     pub fn execute<T: FromValue>(&mut self) -> Result<T> {
         let replies = self.execute_replies()?;
-        let mut results = Vec::with_capacity(replies.len());
-        let mut first_error = None;
-        for (index, (reply, entry)) in replies.into_iter().zip(&self.entries).enumerate() {
-            match reply {
-                Value::Error(message) if first_error.is_none() => {
-                    first_error =
-                        Some(self.command_error(index, Error::from_server_reply(message)));
-                }
-                _ if entry.ignore => {}
-                value => results.push(value),
+        let result = match replies.first_error {
+            Some((index, message)) => {
+                Err(self.command_error(index, Error::from_server_reply(message)))
             }
-        }
+            None => T::from_value(Value::Array(replies.kept)),
+        };
         self.clear();
-        match first_error {
-            Some(e) => Err(e),
-            None => T::from_value(Value::Array(results)),
-        }
+        result
     }
 
     /// Sends the batch and returns one reply per command not ignored, error replies included
-    /// as [`Value::Error`], for callers that handle each command's outcome.
+    /// as [`Value::Error`], for callers that handle each command's outcome. (A batch that could
+    /// not run as a whole, such as a script that failed to load or an aborted transaction, is
+    /// still an `Err`.)
     pub fn execute_raw(&mut self) -> Result<Vec<Value>> {
         let replies = self.execute_replies()?;
-        let results = replies
-            .into_iter()
-            .zip(&self.entries)
-            .filter(|(_, e)| !e.ignore)
-            .map(|(v, _)| v)
-            .collect();
         self.clear();
-        Ok(results)
+        Ok(replies.kept)
     }
 
-    fn execute_replies(&mut self) -> Result<Vec<Value>> {
+    fn execute_replies(&mut self) -> Result<run::Replies> {
         if self.entries.is_empty() {
-            return Ok(Vec::new());
+            return Ok(run::Replies {
+                kept: Vec::new(),
+                first_error: None,
+            });
         }
         let result = match self.target {
             Target::Connection(conn) => run::run(self, conn).map_err(run::Failure::into_error),
@@ -442,8 +441,8 @@ impl<'a> Pipeline<'a> {
         self.buf.extend_from_slice(self.scratch.encoded());
         self.entries.push(Entry {
             end: self.buf.len(),
+            script: script.map_or(NO_SCRIPT, |i| i as u32),
             ignore: false,
-            script,
         });
         self
     }
@@ -452,8 +451,8 @@ impl<'a> Pipeline<'a> {
         self.buf.extend_from_slice(encoded);
         self.entries.push(Entry {
             end: self.buf.len(),
+            script: script.map_or(NO_SCRIPT, |i| i as u32),
             ignore: false,
-            script,
         });
         self
     }

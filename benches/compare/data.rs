@@ -13,6 +13,11 @@ pub const HASH_KEY: &str = "big:hash";
 pub const CTR_KEY: &str = "ctr";
 /// The key scenario 4 increments.
 pub const CTR4_KEY: &str = "ctr4";
+/// Scenarios 2b and 8b: the one key redis-benchmark's `-t set` / `-t get` hit (it does not
+/// substitute `__rand_int__` without `-r`), and a value of the size its `SET` writes (3 bytes,
+/// `-d 3`; redis-benchmark 6.2+ fills them with pseudo-random characters, older ones with `x`).
+pub const ONE_KEY: &str = "key:__rand_int__";
+pub const ONE_VALUE: &str = "xxx";
 
 pub struct Data {
     /// Scenario 2: 16-byte keys, like redis-benchmark's `key:__rand_int__`.
@@ -92,8 +97,8 @@ impl Data {
             pipe.cmd("SET").arg(key).arg(&value[..]).ignore();
         }
         pipe.cmd("SET").arg(RT_KEY).arg(RT_VALUE).ignore();
-        // redis-benchmark's GET reads this key; its SET writes the same 3 bytes.
-        pipe.cmd("SET").arg("key:__rand_int__").arg("xxx").ignore();
+        // redis-benchmark's GET reads this key; its SET writes 3 bytes there.
+        pipe.cmd("SET").arg(ONE_KEY).arg(ONE_VALUE).ignore();
         pipe.cmd("SET").arg(CTR_KEY).arg(0).ignore();
         pipe.cmd("SET").arg(CTR4_KEY).arg(0).ignore();
         pipe.exec(&mut con).ctx("loading the data")?;
@@ -187,6 +192,19 @@ impl Data {
     }
 }
 
+/// Scenario 8b: `total` replies, every one `ONE_VALUE`.
+pub fn check_gets_one(who: &str, batches: &[Vec<String>], total: usize) -> Res<()> {
+    let n: usize = batches.iter().map(Vec::len).sum();
+    ensure!(n == total, "{who}: {n} replies, want {total}");
+    for (i, v) in batches.iter().flatten().enumerate() {
+        ensure!(
+            v == ONE_VALUE,
+            "{who}: reply {i} is {v:?}, want {ONE_VALUE:?}"
+        );
+    }
+    Ok(())
+}
+
 /// INCRBY replies of one client's run: `total` values, each one more than the one before.
 pub fn check_consecutive(who: &str, batches: &[Vec<i64>], total: usize) -> Res<()> {
     let n: usize = batches.iter().map(Vec::len).sum();
@@ -238,6 +256,49 @@ impl Checker {
         Ok(())
     }
 
+    /// Scenario 2b, before a client's run (untimed): overwrites `ONE_KEY` with another value,
+    /// so that the run must write it again, and returns the server's count of `SET` calls.
+    pub fn reset_one(&self) -> Res<u64> {
+        let mut con = self.con.borrow_mut();
+        redis::cmd("SET")
+            .arg(ONE_KEY)
+            .arg("not-yet")
+            .exec(&mut *con)
+            .ctx("checker SET")?;
+        set_calls(&mut con)
+    }
+
+    /// Scenario 2b, after a client's run: `ONE_KEY` holds `ONE_VALUE` again and the server ran
+    /// exactly `total` more `SET`s (so every command of every batch arrived and succeeded; the
+    /// replies themselves were ignored, error replies would have failed the run).
+    pub fn check_set_one(&self, who: &str, calls_before: u64, total: usize) -> Res<()> {
+        let mut con = self.con.borrow_mut();
+        let v: Option<String> = redis::cmd("GET")
+            .arg(ONE_KEY)
+            .query(&mut *con)
+            .ctx("checker GET")?;
+        ensure!(
+            v.as_deref() == Some(ONE_VALUE),
+            "{who} pipelined SET of one key: {ONE_KEY} holds {v:?}, want {ONE_VALUE:?}"
+        );
+        let calls = set_calls(&mut con)? - calls_before;
+        ensure!(
+            calls == total as u64,
+            "{who} pipelined SET of one key: the server ran {calls} SETs, want {total}"
+        );
+        Ok(())
+    }
+
+    /// Scenario 8b, before the clients' runs (untimed): `ONE_KEY` holds `ONE_VALUE` again
+    /// (redis-benchmark's `SET` ceiling left its own 3 pseudo-random bytes there).
+    pub fn restore_one(&self) -> Res<()> {
+        redis::cmd("SET")
+            .arg(ONE_KEY)
+            .arg(ONE_VALUE)
+            .exec(&mut *self.con.borrow_mut())
+            .ctx("checker SET")
+    }
+
     pub fn server_version(&self) -> Res<String> {
         let info: String = redis::cmd("INFO")
             .arg("server")
@@ -250,4 +311,17 @@ impl Checker {
             .trim()
             .to_string())
     }
+}
+
+/// `calls=` of `cmdstat_set` in `INFO commandstats`.
+fn set_calls(con: &mut redis::Connection) -> Res<u64> {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(con)
+        .ctx("INFO commandstats")?;
+    info.lines()
+        .find_map(|l| l.strip_prefix("cmdstat_set:calls="))
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| "INFO commandstats: no cmdstat_set calls".to_string())
 }

@@ -101,7 +101,7 @@ pub struct Config {
     pub rounds: usize,
     /// Scenario 1: GET round trips per round.
     pub rt_calls: usize,
-    /// Scenarios 2, 3, 8 (and redis-benchmark's `-n`): commands per round.
+    /// Scenarios 2, 2b, 3, 8, 8b (and redis-benchmark's `-n`): commands per round.
     pub pipe_total: usize,
     pub batch: usize,
     /// Scenario 4: script calls per round.
@@ -252,8 +252,33 @@ fn run(quick: bool) -> Res<()> {
             },
         )?;
         t.push(Id::SetPipe, ops(cfg.pipe_total, a), ops(cfg.pipe_total, b));
+
+        // 2b. redis-benchmark's own SET workload (one key, 3-byte value), like for like.
+        let (a, b) = ab(
+            first,
+            || {
+                let before = checker.reset_one()?;
+                let d = rl::set_one_pipelined(&rl_conn, cfg.pipe_total, cfg.batch)?;
+                checker.check_set_one("redline", before, cfg.pipe_total)?;
+                Ok(d)
+            },
+            || {
+                let before = checker.reset_one()?;
+                let d = rr::set_one_pipelined(&mut rr_conn, cfg.pipe_total, cfg.batch)?;
+                checker.check_set_one("redis-rs", before, cfg.pipe_total)?;
+                Ok(d)
+            },
+        )?;
+        t.push(
+            Id::SetPipeOne,
+            ops(cfg.pipe_total, a),
+            ops(cfg.pipe_total, b),
+        );
         if let Some(bench) = &bench {
-            t.ceiling(Id::SetPipe, bench.run(&["-t", "set"])?);
+            // One figure, the ceiling of both 2 and 2b.
+            let ceiling = bench.run(&["-t", "set"])?;
+            t.ceiling(Id::SetPipe, ceiling);
+            t.ceiling(Id::SetPipeOne, ceiling);
             // Not the issue's ceiling, a note: the same number of distinct keys as scenario 2.
             let keys = cfg.pipe_total.to_string();
             t.extra(Id::SetPipe, bench.run(&["-r", &keys, "-t", "set"])?);
@@ -333,8 +358,27 @@ fn run(quick: bool) -> Res<()> {
             ops(cfg.pipe_total, a.0),
             ops(cfg.pipe_total, b.0),
         );
+
+        // 8b. redis-benchmark's own GET workload (one key, 3-byte value), like for like.
+        checker.restore_one()?;
+        let (a, b) = ab(
+            first,
+            || rl::get_one_pipelined(&rl_conn, cfg.pipe_total, cfg.batch),
+            || rr::get_one_pipelined(&mut rr_conn, cfg.pipe_total, cfg.batch),
+        )?;
+        data::check_gets_one("redline pipelined GET of one key", &a.1, cfg.pipe_total)?;
+        data::check_gets_one("redis-rs pipelined GET of one key", &b.1, cfg.pipe_total)?;
+        drop((a.1, b.1));
+        t.push(
+            Id::GetPipeOne,
+            ops(cfg.pipe_total, a.0),
+            ops(cfg.pipe_total, b.0),
+        );
         if let Some(bench) = &bench {
-            t.ceiling(Id::GetPipe, bench.run(&["-t", "get"])?);
+            // One figure, the ceiling of both 8 and 8b.
+            let ceiling = bench.run(&["-t", "get"])?;
+            t.ceiling(Id::GetPipe, ceiling);
+            t.ceiling(Id::GetPipeOne, ceiling);
             let keys = cfg.pipe_total.to_string();
             t.extra(Id::GetPipe, bench.run(&["-r", &keys, "-t", "get"])?);
         }
@@ -373,6 +417,10 @@ fn run(quick: bool) -> Res<()> {
         set: (
             rl::allocs_set(&rl_conn, &data, cfg.batch)?,
             rr::allocs_set(&mut rr_conn, &data, cfg.batch)?,
+        ),
+        set_one: (
+            rl::allocs_set_one(&rl_conn, cfg.batch)?,
+            rr::allocs_set_one(&mut rr_conn, cfg.batch)?,
         ),
         get_pipe: (
             rl::allocs_get_pipe(&rl_conn, &data, cfg.batch)?,

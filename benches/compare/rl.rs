@@ -1,6 +1,8 @@
 //! The scenarios with redline.
 
-use crate::data::{self, Data, CTR4_KEY, CTR_KEY, HASH_KEY, LIST_KEY, RT_KEY, RT_VALUE};
+use crate::data::{
+    self, Data, CTR4_KEY, CTR_KEY, HASH_KEY, LIST_KEY, ONE_KEY, ONE_VALUE, RT_KEY, RT_VALUE,
+};
 use crate::{count_allocs, Ctx, Res, SCRIPT};
 use redline::{Client, Commands, Connection};
 use std::collections::HashMap;
@@ -33,6 +35,24 @@ pub fn set_pipelined(
             pipe.set(key.as_str(), value).ignore();
         }
         pipe.execute::<()>().ctx("redline pipelined SET")?;
+    }
+    Ok(t.elapsed())
+}
+
+/// Scenario 2b: redis-benchmark's `-t set` workload: `SET key:__rand_int__ xxx`, `total`
+/// times in batches, replies ignored, one pipeline reused.
+pub fn set_one_pipelined(conn: &Connection, total: usize, batch: usize) -> Res<Duration> {
+    let mut pipe = conn.pipeline();
+    let t = Instant::now();
+    let mut left = total;
+    while left > 0 {
+        let n = left.min(batch);
+        for _ in 0..n {
+            pipe.set(ONE_KEY, ONE_VALUE).ignore();
+        }
+        pipe.execute::<()>()
+            .ctx("redline pipelined SET of one key")?;
+        left -= n;
     }
     Ok(t.elapsed())
 }
@@ -162,6 +182,31 @@ pub fn get_pipelined(
     Ok((t.elapsed(), out))
 }
 
+/// Scenario 8b: redis-benchmark's `-t get` workload: `GET key:__rand_int__`, `total` times
+/// in batches into `Vec<String>`.
+pub fn get_one_pipelined(
+    conn: &Connection,
+    total: usize,
+    batch: usize,
+) -> Res<(Duration, Vec<Vec<String>>)> {
+    let mut pipe = conn.pipeline();
+    let mut out = Vec::with_capacity(total.div_ceil(batch));
+    let t = Instant::now();
+    let mut left = total;
+    while left > 0 {
+        let n = left.min(batch);
+        for _ in 0..n {
+            pipe.get(ONE_KEY);
+        }
+        out.push(
+            pipe.execute::<Vec<String>>()
+                .ctx("redline pipelined GET of one key")?,
+        );
+        left -= n;
+    }
+    Ok((t.elapsed(), out))
+}
+
 /// Allocations per `GET` round trip (String reply), warm.
 pub fn allocs_get(conn: &Connection, data: &Data) -> Res<f64> {
     get_round_trips(conn, data, 100)?;
@@ -196,6 +241,29 @@ pub fn allocs_set(conn: &Connection, data: &Data, batch: usize) -> Res<f64> {
     });
     result?;
     Ok(count as f64 / keys.len() as f64)
+}
+
+/// Allocations per pipelined `SET` of one key (scenario 2b, ignored replies), pipeline warm.
+pub fn allocs_set_one(conn: &Connection, batch: usize) -> Res<f64> {
+    let mut pipe = conn.pipeline();
+    for _ in 0..batch {
+        pipe.set(ONE_KEY, ONE_VALUE).ignore();
+    }
+    pipe.execute::<()>()
+        .ctx("redline pipelined SET of one key")?;
+    let n = 10 * batch;
+    let (count, result) = count_allocs(|| -> Res<()> {
+        for _ in 0..10 {
+            for _ in 0..batch {
+                pipe.set(ONE_KEY, ONE_VALUE).ignore();
+            }
+            pipe.execute::<()>()
+                .ctx("redline pipelined SET of one key")?;
+        }
+        Ok(())
+    });
+    result?;
+    Ok(count as f64 / n as f64)
 }
 
 /// Allocations per pipelined `GET` into `Vec<String>`, pipeline warm; the replies are

@@ -1,6 +1,8 @@
 //! The scenarios with redis-rs 1.8.1 (sync API).
 
-use crate::data::{self, Data, CTR4_KEY, CTR_KEY, HASH_KEY, LIST_KEY, RT_KEY, RT_VALUE};
+use crate::data::{
+    self, Data, CTR4_KEY, CTR_KEY, HASH_KEY, LIST_KEY, ONE_KEY, ONE_VALUE, RT_KEY, RT_VALUE,
+};
 use crate::{count_allocs, Ctx, Res, SCRIPT};
 use redis::{Commands, Connection, Script};
 use std::collections::HashMap;
@@ -32,6 +34,24 @@ pub fn set_pipelined(
         }
         pipe.query::<()>(con).ctx("redis-rs pipelined SET")?;
         pipe.clear();
+    }
+    Ok(t.elapsed())
+}
+
+/// Scenario 2b: `SET key:__rand_int__ xxx`, `total` times in batches, replies ignored.
+pub fn set_one_pipelined(con: &mut Connection, total: usize, batch: usize) -> Res<Duration> {
+    let mut pipe = redis::pipe();
+    let t = Instant::now();
+    let mut left = total;
+    while left > 0 {
+        let n = left.min(batch);
+        for _ in 0..n {
+            pipe.set(ONE_KEY, ONE_VALUE).ignore();
+        }
+        pipe.query::<()>(con)
+            .ctx("redis-rs pipelined SET of one key")?;
+        pipe.clear();
+        left -= n;
     }
     Ok(t.elapsed())
 }
@@ -171,6 +191,31 @@ pub fn get_pipelined(
     Ok((t.elapsed(), out))
 }
 
+/// Scenario 8b: `GET key:__rand_int__`, `total` times in batches into `Vec<String>`.
+pub fn get_one_pipelined(
+    con: &mut Connection,
+    total: usize,
+    batch: usize,
+) -> Res<(Duration, Vec<Vec<String>>)> {
+    let mut pipe = redis::pipe();
+    let mut out = Vec::with_capacity(total.div_ceil(batch));
+    let t = Instant::now();
+    let mut left = total;
+    while left > 0 {
+        let n = left.min(batch);
+        for _ in 0..n {
+            pipe.get(ONE_KEY);
+        }
+        out.push(
+            pipe.query::<Vec<String>>(con)
+                .ctx("redis-rs pipelined GET of one key")?,
+        );
+        pipe.clear();
+        left -= n;
+    }
+    Ok((t.elapsed(), out))
+}
+
 pub fn allocs_get(con: &mut Connection, data: &Data) -> Res<f64> {
     get_round_trips(con, data, 100)?;
     let n = 1_000;
@@ -205,6 +250,30 @@ pub fn allocs_set(con: &mut Connection, data: &Data, batch: usize) -> Res<f64> {
     });
     result?;
     Ok(count as f64 / keys.len() as f64)
+}
+
+pub fn allocs_set_one(con: &mut Connection, batch: usize) -> Res<f64> {
+    let mut pipe = redis::pipe();
+    for _ in 0..batch {
+        pipe.set(ONE_KEY, ONE_VALUE).ignore();
+    }
+    pipe.query::<()>(con)
+        .ctx("redis-rs pipelined SET of one key")?;
+    pipe.clear();
+    let n = 10 * batch;
+    let (count, result) = count_allocs(|| -> Res<()> {
+        for _ in 0..10 {
+            for _ in 0..batch {
+                pipe.set(ONE_KEY, ONE_VALUE).ignore();
+            }
+            pipe.query::<()>(con)
+                .ctx("redis-rs pipelined SET of one key")?;
+            pipe.clear();
+        }
+        Ok(())
+    });
+    result?;
+    Ok(count as f64 / n as f64)
 }
 
 pub fn allocs_get_pipe(con: &mut Connection, data: &Data, batch: usize) -> Res<f64> {

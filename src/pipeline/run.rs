@@ -28,8 +28,44 @@ impl Failure {
     }
 }
 
-/// Runs `pipe` on `conn`, returning one reply per queued command (errors as values).
-pub(super) fn run(pipe: &mut Pipeline<'_>, conn: &Connection) -> Result<Vec<Value>, Failure> {
+/// The replies of a run: those of the commands not ignored, in order (error replies included
+/// as values), and the first error reply of any command, ignored ones included.
+pub(super) struct Replies {
+    pub(super) kept: Vec<Value>,
+    pub(super) first_error: Option<(usize, String)>,
+}
+
+impl Replies {
+    fn new(pipe: &Pipeline<'_>) -> Replies {
+        let kept = pipe.entries.iter().filter(|e| !e.ignore).count();
+        Replies {
+            kept: Vec::with_capacity(kept),
+            first_error: None,
+        }
+    }
+
+    /// Takes the reply of command `index`: keeps it unless ignored, notes a first error, and
+    /// forgets a script the server reports missing (the next batch loads it again).
+    fn take(&mut self, pipe: &Pipeline<'_>, inner: &mut Inner, index: usize, reply: Value) {
+        let entry = pipe.entries[index];
+        if let Value::Error(message) = &reply {
+            if message.starts_with("NOSCRIPT") {
+                if let Some(script) = entry.script() {
+                    inner.known_scripts.remove(&*pipe.scripts[script].sha);
+                }
+            }
+            if self.first_error.is_none() {
+                self.first_error = Some((index, message.clone()));
+            }
+        }
+        if !entry.ignore {
+            self.kept.push(reply);
+        }
+    }
+}
+
+/// Runs `pipe` on `conn` and collects its replies.
+pub(super) fn run(pipe: &mut Pipeline<'_>, conn: &Connection) -> Result<Replies, Failure> {
     let to_load = scripts_to_load(pipe, conn).map_err(Failure::Unsent)?;
     let mut inner = conn.lock().map_err(Failure::Unsent)?;
     inner.ensure_in_step().map_err(Failure::Unsent)?;
@@ -46,12 +82,30 @@ pub(super) fn run(pipe: &mut Pipeline<'_>, conn: &Connection) -> Result<Vec<Valu
     }
 
     let n = pipe.entries.len();
-    let mut replies: Vec<Value> = Vec::with_capacity(n);
+    let mut replies = Replies::new(pipe);
+    // In a transaction the replies read now are QUEUED (or a queue-time error).
+    let mut queue_error = None;
+    let mut read = 0;
     let mut wbuf = std::mem::take(&mut pipe.wbuf);
     let mut written = 0;
     let mut first = true;
     let mut preamble_failure = None;
-    while written < n {
+    while written < n || read < n {
+        if written == n
+            || (written > read && start_of(pipe, written) - start_of(pipe, read) > CHUNK)
+        {
+            // Keep at most CHUNK bytes of commands unanswered before writing more.
+            let reply = inner.recv().map_err(Failure::Sent)?;
+            if pipe.atomic {
+                if let Value::Error(message) = reply {
+                    queue_error.get_or_insert((read, message));
+                }
+            } else {
+                replies.take(pipe, &mut inner, read, reply);
+            }
+            read += 1;
+            continue;
+        }
         let start = start_of(pipe, written);
         let mut end = written + 1;
         while end < n && pipe.entries[end].end - start < CHUNK {
@@ -87,32 +141,17 @@ pub(super) fn run(pipe: &mut Pipeline<'_>, conn: &Connection) -> Result<Vec<Valu
             first = false;
         }
         written = end;
-        // Keep at most CHUNK bytes of commands unanswered before writing more.
-        while written < n && start_of(pipe, written) - start_of(pipe, replies.len()) > CHUNK {
-            replies.push(inner.recv().map_err(Failure::Sent)?);
-        }
     }
     pipe.wbuf = wbuf;
-    while replies.len() < n {
-        replies.push(inner.recv().map_err(Failure::Sent)?);
-    }
     let exec = if pipe.atomic {
-        read_exec(pipe, &mut inner, replies)
+        read_exec(pipe, &mut inner, queue_error, &mut replies)
     } else {
-        Ok(replies)
+        Ok(())
     };
     if let Some(e) = preamble_failure {
         return Err(Failure::Sent(e));
     }
-    let replies = exec?;
-    // A NOSCRIPT means the cache was flushed under us: load again next time.
-    for (reply, entry) in replies.iter().zip(&pipe.entries) {
-        if let (Value::Error(message), Some(i)) = (reply, entry.script) {
-            if message.starts_with("NOSCRIPT") {
-                inner.known_scripts.remove(&*pipe.scripts[i].sha);
-            }
-        }
-    }
+    exec?;
     Ok(replies)
 }
 
@@ -184,7 +223,7 @@ fn read_preamble(
                     let index = pipe
                         .entries
                         .iter()
-                        .position(|e| e.script == Some(i))
+                        .position(|e| e.script() == Some(i))
                         .unwrap_or(0);
                     failure = Some(pipe.command_error(index, e));
                 }
@@ -204,21 +243,21 @@ fn read_preamble(
 fn read_exec(
     pipe: &Pipeline<'_>,
     inner: &mut Inner,
-    queued: Vec<Value>,
-) -> Result<Vec<Value>, Failure> {
+    queue_error: Option<(usize, String)>,
+    replies: &mut Replies,
+) -> Result<(), Failure> {
     match inner.recv().map_err(Failure::Sent)?.into_data() {
-        Value::Array(replies) if replies.len() == queued.len() => Ok(replies),
-        Value::Nil => Err(Failure::Sent(Error::WatchConflict)),
-        Value::Error(message) => {
-            let queue_error = queued.into_iter().enumerate().find_map(|(i, v)| match v {
-                Value::Error(m) => Some((i, m)),
-                _ => None,
-            });
-            Err(Failure::Sent(match queue_error {
-                Some((i, m)) => pipe.command_error(i, Error::from_server_reply(m)),
-                None => Error::from_server_reply(message),
-            }))
+        Value::Array(results) if results.len() == pipe.entries.len() => {
+            for (index, reply) in results.into_iter().enumerate() {
+                replies.take(pipe, inner, index, reply);
+            }
+            Ok(())
         }
+        Value::Nil => Err(Failure::Sent(Error::WatchConflict)),
+        Value::Error(message) => Err(Failure::Sent(match queue_error {
+            Some((i, m)) => pipe.command_error(i, Error::from_server_reply(m)),
+            None => Error::from_server_reply(message),
+        })),
         other => Err(Failure::Sent(Error::conversion::<Vec<Value>>(&other))),
     }
 }
