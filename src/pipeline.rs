@@ -9,7 +9,10 @@ use crate::script::Script;
 use crate::types::{FromValue, ToArg, ToArgs};
 use std::sync::Arc;
 
+mod batch;
 mod run;
+
+use batch::Batch;
 
 /// Total source bytes of unknown scripts that are loaded inline, ahead of the batch, without
 /// asking `SCRIPT EXISTS` first. Larger sources are checked first so that big scripts are sent
@@ -64,9 +67,8 @@ const INLINE_LOAD_MAX: usize = 64 * 1024;
 /// ```
 pub struct Pipeline<'a> {
     target: Target<'a>,
-    /// The encoded commands, back to back.
-    buf: Vec<u8>,
-    entries: Vec<Entry>,
+    /// The queued commands, encoded.
+    batch: Batch,
     /// Distinct scripts used by the batch.
     scripts: Vec<ScriptRef>,
     atomic: bool,
@@ -80,24 +82,6 @@ pub struct Pipeline<'a> {
 pub(crate) enum Target<'a> {
     Client(&'a Client),
     Connection(&'a Connection),
-}
-
-/// One queued command, kept to 16 bytes: a million-command batch holds a million of these.
-#[derive(Clone, Copy, Debug)]
-struct Entry {
-    /// End of this command in `buf`; it starts where the previous one ended.
-    end: usize,
-    /// Index into `scripts` for `EVALSHA` commands, `NO_SCRIPT` otherwise.
-    script: u32,
-    ignore: bool,
-}
-
-const NO_SCRIPT: u32 = u32::MAX;
-
-impl Entry {
-    fn script(&self) -> Option<usize> {
-        (self.script != NO_SCRIPT).then_some(self.script as usize)
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -170,8 +154,7 @@ impl<'a> Pipeline<'a> {
     fn new(target: Target<'a>) -> Pipeline<'a> {
         Pipeline {
             target,
-            buf: Vec::new(),
-            entries: Vec::new(),
+            batch: Batch::default(),
             scripts: Vec::new(),
             atomic: false,
             scratch: Cmd::new(),
@@ -198,9 +181,7 @@ impl<'a> Pipeline<'a> {
     /// Drops the reply of the command queued last from the results (its error, if any, is
     /// still reported).
     pub fn ignore(&mut self) -> &mut Self {
-        if let Some(last) = self.entries.last_mut() {
-            last.ignore = true;
-        }
+        self.batch.ignore_last();
         self
     }
 
@@ -328,18 +309,17 @@ impl<'a> Pipeline<'a> {
 
     /// The number of queued commands.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.batch.len()
     }
 
     /// Returns `true` when nothing is queued.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.batch.len() == 0
     }
 
     /// Removes every queued command, keeping the buffers (and the `atomic` setting).
     pub fn clear(&mut self) {
-        self.buf.clear();
-        self.entries.clear();
+        self.batch.clear();
         self.scripts.clear();
     }
 
@@ -358,9 +338,7 @@ impl<'a> Pipeline<'a> {
     pub fn execute<T: FromValue>(&mut self) -> Result<T> {
         let replies = self.execute_replies()?;
         let result = match replies.first_error {
-            Some((index, message)) => {
-                Err(self.command_error(index, Error::from_server_reply(message)))
-            }
+            Some(error) => Err(error),
             None => T::from_value(Value::Array(replies.kept)),
         };
         self.clear();
@@ -378,7 +356,7 @@ impl<'a> Pipeline<'a> {
     }
 
     fn execute_replies(&mut self) -> Result<run::Replies> {
-        if self.entries.is_empty() {
+        if self.is_empty() {
             return Ok(run::Replies {
                 kept: Vec::new(),
                 first_error: None,
@@ -438,37 +416,18 @@ impl<'a> Pipeline<'a> {
     /// Queues the command in `scratch`; the field borrows are disjoint, so nothing is moved or
     /// allocated.
     fn push_scratch(&mut self, script: Option<usize>) -> &mut Self {
-        self.buf.extend_from_slice(self.scratch.encoded());
-        self.entries.push(Entry {
-            end: self.buf.len(),
-            script: script.map_or(NO_SCRIPT, |i| i as u32),
-            ignore: false,
-        });
+        self.batch.push(self.scratch.encoded(), script);
         self
     }
 
     fn push(&mut self, encoded: &[u8], script: Option<usize>) -> &mut Self {
-        self.buf.extend_from_slice(encoded);
-        self.entries.push(Entry {
-            end: self.buf.len(),
-            script: script.map_or(NO_SCRIPT, |i| i as u32),
-            ignore: false,
-        });
+        self.batch.push(encoded, script);
         self
-    }
-
-    fn command_bytes(&self, index: usize) -> &[u8] {
-        let start = if index == 0 {
-            0
-        } else {
-            self.entries[index - 1].end
-        };
-        &self.buf[start..self.entries[index].end]
     }
 
     /// Wraps `source` as the error of command `index`, naming the command safely.
     fn command_error(&self, index: usize, source: Error) -> Error {
-        let bytes = self.command_bytes(index);
+        let bytes = self.batch.command(index);
         // Skip the `*N\r\n` header; the rest is the argument list `Args` reads.
         let body = memchr::memchr(b'\n', bytes).map_or(&bytes[..0], |nl| &bytes[nl + 1..]);
         let mut command = String::new();

@@ -8,11 +8,6 @@ use crate::resp::{write_command, Value};
 use crate::script::check_sha;
 use crate::types::FromValue;
 
-/// Commands are written in chunks of about this many bytes, and no more than this many bytes
-/// of commands are left unanswered before the next chunk goes out. A batch of any size then
-/// needs bounded socket buffers on both sides and never deadlocks.
-const CHUNK: usize = 256 * 1024;
-
 /// How a run failed: `Unsent` when nothing of the batch reached the server (so one retry on
 /// a fresh connection is safe), `Sent` otherwise.
 pub(super) enum Failure {
@@ -32,12 +27,14 @@ impl Failure {
 /// as values), and the first error reply of any command, ignored ones included.
 pub(super) struct Replies {
     pub(super) kept: Vec<Value>,
-    pub(super) first_error: Option<(usize, String)>,
+    /// The first error reply, as [`Error::Pipeline`] naming its command (named when read,
+    /// while the command's segment is still held).
+    pub(super) first_error: Option<Error>,
 }
 
 impl Replies {
     fn new(pipe: &Pipeline<'_>) -> Replies {
-        let kept = pipe.entries.iter().filter(|e| !e.ignore).count();
+        let kept = pipe.batch.entries().iter().filter(|e| !e.ignore).count();
         Replies {
             kept: Vec::with_capacity(kept),
             first_error: None,
@@ -47,7 +44,7 @@ impl Replies {
     /// Takes the reply of command `index`: keeps it unless ignored, notes a first error, and
     /// forgets a script the server reports missing (the next batch loads it again).
     fn take(&mut self, pipe: &Pipeline<'_>, inner: &mut Inner, index: usize, reply: Value) {
-        let entry = pipe.entries[index];
+        let entry = pipe.batch.entries()[index];
         if let Value::Error(message) = &reply {
             if message.starts_with("NOSCRIPT") {
                 if let Some(script) = entry.script() {
@@ -55,7 +52,8 @@ impl Replies {
                 }
             }
             if self.first_error.is_none() {
-                self.first_error = Some((index, message.clone()));
+                let error = Error::from_server_reply(message.clone());
+                self.first_error = Some(pipe.command_error(index, error));
             }
         }
         if !entry.ignore {
@@ -81,40 +79,19 @@ pub(super) fn run(pipe: &mut Pipeline<'_>, conn: &Connection) -> Result<Replies,
         write_command(&mut preamble, &[b"MULTI"]);
     }
 
-    let n = pipe.entries.len();
     let mut replies = Replies::new(pipe);
-    // In a transaction the replies read now are QUEUED (or a queue-time error).
+    // In a transaction the replies read before EXEC's are QUEUED (or a queue-time error).
     let mut queue_error = None;
-    let mut read = 0;
     let mut wbuf = std::mem::take(&mut pipe.wbuf);
-    let mut written = 0;
-    let mut first = true;
     let mut preamble_failure = None;
-    while written < n || read < n {
-        if written == n
-            || (written > read && start_of(pipe, written) - start_of(pipe, read) > CHUNK)
-        {
-            // Keep at most CHUNK bytes of commands unanswered before writing more.
-            let reply = inner.recv().map_err(Failure::Sent)?;
-            if pipe.atomic {
-                if let Value::Error(message) = reply {
-                    queue_error.get_or_insert((read, message));
-                }
-            } else {
-                replies.take(pipe, &mut inner, read, reply);
-            }
-            read += 1;
-            continue;
-        }
-        let start = start_of(pipe, written);
-        let mut end = written + 1;
-        while end < n && pipe.entries[end].end - start < CHUNK {
-            end += 1;
-        }
-        let body = &pipe.buf[start..pipe.entries[end - 1].end];
-        let with_preamble = first && !preamble.is_empty();
-        let with_exec = end == n && pipe.atomic;
-        // Only a chunk with something around it is assembled; a plain one goes out as it is.
+    let last = pipe.batch.segments().saturating_sub(1);
+    // Write segment k, then read the replies of segment k - 1: at most two segments are ever
+    // unanswered, so neither side's buffers can fill up and stall the other.
+    for k in 0..=last {
+        let body = pipe.batch.segment(k);
+        let with_preamble = k == 0 && !preamble.is_empty();
+        let with_exec = k == last && pipe.atomic;
+        // Only a segment with something around it is assembled; a plain one goes out as it is.
         let (sent, result) = if with_preamble || with_exec {
             wbuf.clear();
             if with_preamble {
@@ -130,18 +107,15 @@ pub(super) fn run(pipe: &mut Pipeline<'_>, conn: &Connection) -> Result<Replies,
         };
         if let Err(e) = result {
             pipe.wbuf = wbuf;
-            return Err(if first && sent == 0 {
-                Failure::Unsent(e)
-            } else {
-                Failure::Sent(e)
-            });
+            return Err(if k == 0 && sent == 0 { Failure::Unsent(e) } else { Failure::Sent(e) });
         }
-        if first {
+        if k == 0 {
             preamble_failure = read_preamble(pipe, &mut inner, &to_load)?;
-            first = false;
+        } else {
+            read_segment(pipe, &mut inner, k - 1, &mut replies, &mut queue_error)?;
         }
-        written = end;
     }
+    read_segment(pipe, &mut inner, last, &mut replies, &mut queue_error)?;
     pipe.wbuf = wbuf;
     let exec = if pipe.atomic {
         read_exec(pipe, &mut inner, queue_error, &mut replies)
@@ -155,13 +129,30 @@ pub(super) fn run(pipe: &mut Pipeline<'_>, conn: &Connection) -> Result<Replies,
     Ok(replies)
 }
 
-/// Byte offset where command `index` starts (or the end, for `index == len`).
-fn start_of(pipe: &Pipeline<'_>, index: usize) -> usize {
-    if index == 0 {
-        0
-    } else {
-        pipe.entries[index - 1].end
+/// Reads the replies of segment `k`'s commands. A plain pipeline then frees the segment: its
+/// first error, if any, has already been named. A transaction keeps every segment, since the
+/// errors of its commands arrive only with `EXEC`.
+fn read_segment(
+    pipe: &mut Pipeline<'_>,
+    inner: &mut Inner,
+    k: usize,
+    replies: &mut Replies,
+    queue_error: &mut Option<(usize, String)>,
+) -> Result<(), Failure> {
+    for index in pipe.batch.commands_of(k) {
+        let reply = inner.recv().map_err(Failure::Sent)?;
+        if pipe.atomic {
+            if let Value::Error(message) = reply {
+                queue_error.get_or_insert((index, message));
+            }
+        } else {
+            replies.take(pipe, inner, index, reply);
+        }
     }
+    if !pipe.atomic && k + 1 < pipe.batch.segments() {
+        pipe.batch.release(k);
+    }
+    Ok(())
 }
 
 /// The scripts (indexes into `pipe.scripts`) to load ahead of the batch. Small unknown
@@ -221,7 +212,8 @@ fn read_preamble(
             Err(e) => {
                 if failure.is_none() {
                     let index = pipe
-                        .entries
+                        .batch
+                        .entries()
                         .iter()
                         .position(|e| e.script() == Some(i))
                         .unwrap_or(0);
@@ -247,7 +239,7 @@ fn read_exec(
     replies: &mut Replies,
 ) -> Result<(), Failure> {
     match inner.recv().map_err(Failure::Sent)?.into_data() {
-        Value::Array(results) if results.len() == pipe.entries.len() => {
+        Value::Array(results) if results.len() == pipe.batch.len() => {
             for (index, reply) in results.into_iter().enumerate() {
                 replies.take(pipe, inner, index, reply);
             }
