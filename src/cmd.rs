@@ -127,6 +127,14 @@ impl Cmd {
     }
 
     fn write_header(&mut self) {
+        // The usual case, fewer than ten arguments: four bytes in a fixed place.
+        if self.argc < 10 {
+            self.start = HEADER_ROOM - 4;
+            if let Some(header) = self.buf.get_mut(HEADER_ROOM - 4..HEADER_ROOM) {
+                header.copy_from_slice(&[b'*', b'0' + self.argc as u8, b'\r', b'\n']);
+            }
+            return;
+        }
         let mut digits = [0u8; 20];
         let digits = crate::resp::decimal(self.argc as u64, &mut digits);
         self.start = HEADER_ROOM - digits.len() - 3;

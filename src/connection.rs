@@ -526,6 +526,17 @@ impl Inner {
 
     /// Reads one reply, skipping out-of-band pushes.
     pub(crate) fn recv(&mut self) -> Result<Value> {
+        // `+OK` is the commonest reply by far (every SET in a batch): take it without the
+        // decoder when it is whole in the buffer and no reply is half-decoded.
+        let buffered = self.rbuf.get(self.rpos..self.rend).unwrap_or(&[]);
+        if buffered.starts_with(b"+OK\r\n") && self.decoder.is_idle() {
+            self.rpos += 5;
+            if self.rpos == self.rend {
+                self.rpos = 0;
+                self.rend = 0;
+            }
+            return Ok(Value::Okay);
+        }
         loop {
             let result = self.recv_frame();
             match self.check(result)? {

@@ -27,6 +27,16 @@ pub fn write_u64(out: &mut Vec<u8>, n: u64) {
 
 /// Formats `n` into the end of `buf` and returns the digits.
 pub(crate) fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    // Most lengths and argument counts are one or two digits.
+    if n < 10 {
+        buf[19] = b'0' + n as u8;
+        return &buf[19..];
+    }
+    if n < 100 {
+        buf[18] = b'0' + (n / 10) as u8;
+        buf[19] = b'0' + (n % 10) as u8;
+        return &buf[18..];
+    }
     let mut at = buf.len();
     loop {
         at -= 1;
@@ -79,11 +89,20 @@ pub fn write_array_header(out: &mut Vec<u8>, n: usize) {
 
 /// Appends one bulk string `$<len>\r\n<data>\r\n`.
 pub fn write_bulk(out: &mut Vec<u8>, data: &[u8]) {
-    out.push(b'$');
-    write_u64(out, data.len() as u64);
-    out.extend_from_slice(b"\r\n");
+    // The prefix is assembled on the stack so that the whole bulk costs two copies.
+    let mut prefix = [0u8; 23];
+    prefix[0] = b'$';
+    let mut digits = [0u8; 20];
+    let digits = decimal(data.len() as u64, &mut digits);
+    let end = 1 + digits.len();
+    prefix[1..end].copy_from_slice(digits);
+    prefix[end] = b'\r';
+    prefix[end + 1] = b'\n';
+    out.reserve(end + 2 + data.len() + 2);
+    out.extend_from_slice(&prefix[..end + 2]);
     out.extend_from_slice(data);
-    out.extend_from_slice(b"\r\n");
+    out.push(b'\r');
+    out.push(b'\n');
 }
 
 /// Appends a whole command: an array of bulk strings.
