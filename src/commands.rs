@@ -35,16 +35,51 @@ use crate::types::{FromValue, ToArg, ToArgs};
 /// ```
 pub trait Commands: ConnectionLike {
     /// Sends any command and converts its reply.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::{cmd, Commands, Result};
+    ///
+    /// fn key_count(target: &impl Commands) -> Result<i64> {
+    ///     target.query(&cmd("DBSIZE"))
+    /// }
+    /// assert_eq!(key_count(&client)?, client.dbsize()?);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn query<T: FromValue>(&self, cmd: &Cmd) -> Result<T> {
         T::from_value(self.req(cmd)?)
     }
 
     /// `PING`: returns `PONG`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let reply = client.ping()?;
+    /// assert_eq!(reply, "PONG");
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn ping(&self) -> Result<String> {
         run(self, "PING", |_| {})
     }
 
     /// `GET key`: the value, or nil (use `Option<T>`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// client.set("greeting", "hello")?;
+    /// let greeting: String = client.get("greeting")?;
+    /// let missing: Option<String> = client.get("no-such-key")?;
+    /// assert_eq!((greeting.as_str(), missing), ("hello", None));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn get<T: FromValue>(&self, key: impl ToArg) -> Result<T> {
         run(self, "GET", |c| {
             c.arg(key);
@@ -52,6 +87,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `SET key value`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// client.set("name", "ada")?;
+    /// client.set("visits", 42)?;
+    /// assert_eq!(client.get::<i64>("visits")?, 42);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn set(&self, key: impl ToArg, value: impl ToArg) -> Result<()> {
         run(self, "SET", |c| {
             c.arg(key).arg(value);
@@ -59,6 +105,16 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `SET key value EX seconds`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// client.set_ex("session", "token", 60)?;
+    /// assert!((1..=60).contains(&client.ttl("session")?));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn set_ex(&self, key: impl ToArg, value: impl ToArg, seconds: u64) -> Result<()> {
         run(self, "SET", |c| {
             c.arg(key).arg(value).arg("EX").arg(seconds);
@@ -66,6 +122,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `SET key value NX`: `true` if the key was set, `false` if it existed.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("lock")?;
+    /// assert!(client.set_nx("lock", "worker-1")?);
+    /// assert!(!client.set_nx("lock", "worker-2")?);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn set_nx(&self, key: impl ToArg, value: impl ToArg) -> Result<bool> {
         run(self, "SET", |c| {
             c.arg(key).arg(value).arg("NX");
@@ -73,6 +140,18 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `MGET key...`: one reply per key (nil for missing ones).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("missing")?;
+    /// client.mset(&[("a", 1), ("b", 2)])?;
+    /// let values: Vec<Option<i64>> = client.mget(["a", "b", "missing"])?;
+    /// assert_eq!(values, [Some(1), Some(2), None]);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn mget<T: FromValue>(&self, keys: impl ToArgs) -> Result<T> {
         run(self, "MGET", |c| {
             c.arg(keys);
@@ -80,6 +159,16 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `MSET key value [key value ...]`, from pairs such as `&[("a", 1), ("b", 2)]`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// client.mset(&[("a", 1), ("b", 2)])?;
+    /// assert_eq!(client.get::<i64>("b")?, 2);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn mset(&self, pairs: impl ToArgs) -> Result<()> {
         run(self, "MSET", |c| {
             c.arg(pairs);
@@ -87,6 +176,16 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `INCR key`: the new value.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// client.set("hits", 10)?;
+    /// assert_eq!(client.incr("hits")?, 11);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn incr(&self, key: impl ToArg) -> Result<i64> {
         run(self, "INCR", |c| {
             c.arg(key);
@@ -94,6 +193,16 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `INCRBY key n`: the new value.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// client.set("hits", 10)?;
+    /// assert_eq!(client.incr_by("hits", 5)?, 15);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn incr_by(&self, key: impl ToArg, n: i64) -> Result<i64> {
         run(self, "INCRBY", |c| {
             c.arg(key).arg(n);
@@ -101,6 +210,16 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `DECR key`: the new value.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// client.set("stock", 3)?;
+    /// assert_eq!(client.decr("stock")?, 2);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn decr(&self, key: impl ToArg) -> Result<i64> {
         run(self, "DECR", |c| {
             c.arg(key);
@@ -108,6 +227,16 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `DECRBY key n`: the new value.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// client.set("stock", 3)?;
+    /// assert_eq!(client.decr_by("stock", 2)?, 1);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn decr_by(&self, key: impl ToArg, n: i64) -> Result<i64> {
         run(self, "DECRBY", |c| {
             c.arg(key).arg(n);
@@ -115,6 +244,16 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `APPEND key value`: the new length.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// client.set("log", "a")?;
+    /// assert_eq!(client.append("log", "bc")?, 3);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn append(&self, key: impl ToArg, value: impl ToArg) -> Result<i64> {
         run(self, "APPEND", |c| {
             c.arg(key).arg(value);
@@ -122,6 +261,16 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `STRLEN key`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// client.set("name", "ada")?;
+    /// assert_eq!(client.strlen("name")?, 3);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn strlen(&self, key: impl ToArg) -> Result<i64> {
         run(self, "STRLEN", |c| {
             c.arg(key);
@@ -129,6 +278,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `DEL key...`: how many keys were removed.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("missing")?;
+    /// client.mset(&[("a", 1), ("b", 2)])?;
+    /// assert_eq!(client.del(["a", "b", "missing"])?, 2);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn del(&self, keys: impl ToArgs) -> Result<i64> {
         run(self, "DEL", |c| {
             c.arg(keys);
@@ -136,6 +296,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `EXISTS key...`: how many of the keys exist.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("missing")?;
+    /// client.set("a", 1)?;
+    /// assert_eq!(client.exists(["a", "missing"])?, 1);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn exists(&self, keys: impl ToArgs) -> Result<i64> {
         run(self, "EXISTS", |c| {
             c.arg(keys);
@@ -143,6 +314,16 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `EXPIRE key seconds`: `true` if a timeout was set.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// client.set("session", "token")?;
+    /// assert!(client.expire("session", 60)?);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn expire(&self, key: impl ToArg, seconds: i64) -> Result<bool> {
         run(self, "EXPIRE", |c| {
             c.arg(key).arg(seconds);
@@ -150,6 +331,16 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `PEXPIRE key milliseconds`: `true` if a timeout was set.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// client.set("session", "token")?;
+    /// assert!(client.pexpire("session", 1500)?);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn pexpire(&self, key: impl ToArg, milliseconds: i64) -> Result<bool> {
         run(self, "PEXPIRE", |c| {
             c.arg(key).arg(milliseconds);
@@ -157,6 +348,18 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `TTL key`: seconds left, -1 without expiry, -2 when the key is missing.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("missing")?;
+    /// client.set_ex("session", "token", 60)?;
+    /// assert!((1..=60).contains(&client.ttl("session")?));
+    /// assert_eq!(client.ttl("missing")?, -2);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn ttl(&self, key: impl ToArg) -> Result<i64> {
         run(self, "TTL", |c| {
             c.arg(key);
@@ -164,6 +367,16 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `PTTL key`: milliseconds left, -1 without expiry, -2 when the key is missing.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// client.set("forever", 1)?;
+    /// assert_eq!(client.pttl("forever")?, -1);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn pttl(&self, key: impl ToArg) -> Result<i64> {
         run(self, "PTTL", |c| {
             c.arg(key);
@@ -171,6 +384,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `PERSIST key`: `true` if a timeout was removed.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// client.set_ex("session", "token", 60)?;
+    /// assert!(client.persist("session")?);
+    /// assert_eq!(client.ttl("session")?, -1);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn persist(&self, key: impl ToArg) -> Result<bool> {
         run(self, "PERSIST", |c| {
             c.arg(key);
@@ -178,6 +402,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `RENAME key newkey`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// client.set("old", 1)?;
+    /// client.rename("old", "new")?;
+    /// assert_eq!(client.get::<i64>("new")?, 1);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn rename(&self, key: impl ToArg, new_key: impl ToArg) -> Result<()> {
         run(self, "RENAME", |c| {
             c.arg(key).arg(new_key);
@@ -185,6 +420,18 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `TYPE key`: `string`, `list`, `hash`, ... or `none`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del(["queue", "missing"])?;
+    /// client.rpush("queue", "job")?;
+    /// assert_eq!(client.key_type("queue")?, "list");
+    /// assert_eq!(client.key_type("missing")?, "none");
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn key_type(&self, key: impl ToArg) -> Result<String> {
         run(self, "TYPE", |c| {
             c.arg(key);
@@ -192,6 +439,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `HGET key field`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// client.hset("user:1", "name", "ada")?;
+    /// let name: Option<String> = client.hget("user:1", "name")?;
+    /// assert_eq!(name.as_deref(), Some("ada"));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn hget<T: FromValue>(&self, key: impl ToArg, field: impl ToArg) -> Result<T> {
         run(self, "HGET", |c| {
             c.arg(key).arg(field);
@@ -199,6 +457,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `HSET key field value`: 1 if the field is new.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("user:1")?;
+    /// assert_eq!(client.hset("user:1", "name", "ada")?, 1);
+    /// assert_eq!(client.hset("user:1", "name", "grace")?, 0); // updated, not new
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn hset(&self, key: impl ToArg, field: impl ToArg, value: impl ToArg) -> Result<i64> {
         run(self, "HSET", |c| {
             c.arg(key).arg(field).arg(value);
@@ -206,6 +475,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `HSET key field value [field value ...]`: how many fields are new.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("user:1")?;
+    /// let added = client.hset_multiple("user:1", &[("name", "ada"), ("lang", "en")])?;
+    /// assert_eq!(added, 2);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn hset_multiple(&self, key: impl ToArg, pairs: impl ToArgs) -> Result<i64> {
         run(self, "HSET", |c| {
             c.arg(key).arg(pairs);
@@ -213,6 +493,19 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `HGETALL key`, into a map or a `Vec` of pairs (RESP2 and RESP3 alike).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use std::collections::HashMap;
+    ///
+    /// client.hset_multiple("user:1", &[("name", "ada"), ("lang", "en")])?;
+    /// let user: HashMap<String, String> = client.hgetall("user:1")?;
+    /// assert_eq!(user["name"], "ada");
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn hgetall<T: FromValue>(&self, key: impl ToArg) -> Result<T> {
         run(self, "HGETALL", |c| {
             c.arg(key);
@@ -220,6 +513,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `HDEL key field...`: how many fields were removed.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("user:1")?;
+    /// client.hset("user:1", "name", "ada")?;
+    /// assert_eq!(client.hdel("user:1", ["name", "missing"])?, 1);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn hdel(&self, key: impl ToArg, fields: impl ToArgs) -> Result<i64> {
         run(self, "HDEL", |c| {
             c.arg(key).arg(fields);
@@ -227,6 +531,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `HINCRBY key field n`: the new value.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("stats")?;
+    /// assert_eq!(client.hincr_by("stats", "views", 3)?, 3);
+    /// assert_eq!(client.hincr_by("stats", "views", -1)?, 2);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn hincr_by(&self, key: impl ToArg, field: impl ToArg, n: i64) -> Result<i64> {
         run(self, "HINCRBY", |c| {
             c.arg(key).arg(field).arg(n);
@@ -234,6 +549,16 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `HEXISTS key field`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// client.hset("user:1", "name", "ada")?;
+    /// assert!(client.hexists("user:1", "name")?);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn hexists(&self, key: impl ToArg, field: impl ToArg) -> Result<bool> {
         run(self, "HEXISTS", |c| {
             c.arg(key).arg(field);
@@ -241,6 +566,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `HLEN key`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("user:1")?;
+    /// client.hset_multiple("user:1", &[("name", "ada"), ("lang", "en")])?;
+    /// assert_eq!(client.hlen("user:1")?, 2);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn hlen(&self, key: impl ToArg) -> Result<i64> {
         run(self, "HLEN", |c| {
             c.arg(key);
@@ -248,6 +584,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `LPUSH key value...`: the new length.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("stack")?;
+    /// assert_eq!(client.lpush("stack", ["a", "b"])?, 2);
+    /// assert_eq!(client.lrange::<Vec<String>>("stack", 0, -1)?, ["b", "a"]);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn lpush(&self, key: impl ToArg, values: impl ToArgs) -> Result<i64> {
         run(self, "LPUSH", |c| {
             c.arg(key).arg(values);
@@ -255,6 +602,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `RPUSH key value...`: the new length.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("queue")?;
+    /// assert_eq!(client.rpush("queue", ["a", "b"])?, 2);
+    /// assert_eq!(client.rpush("queue", "c")?, 3);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn rpush(&self, key: impl ToArg, values: impl ToArgs) -> Result<i64> {
         run(self, "RPUSH", |c| {
             c.arg(key).arg(values);
@@ -262,6 +620,18 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `LPOP key`: the element, or nil.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("queue")?;
+    /// client.rpush("queue", ["a", "b"])?;
+    /// let first: Option<String> = client.lpop("queue")?;
+    /// assert_eq!(first.as_deref(), Some("a"));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn lpop<T: FromValue>(&self, key: impl ToArg) -> Result<T> {
         run(self, "LPOP", |c| {
             c.arg(key);
@@ -269,6 +639,18 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `RPOP key`: the element, or nil.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("queue")?;
+    /// client.rpush("queue", ["a", "b"])?;
+    /// let last: Option<String> = client.rpop("queue")?;
+    /// assert_eq!(last.as_deref(), Some("b"));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn rpop<T: FromValue>(&self, key: impl ToArg) -> Result<T> {
         run(self, "RPOP", |c| {
             c.arg(key);
@@ -276,6 +658,18 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `LRANGE key start stop`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("queue")?;
+    /// client.rpush("queue", ["a", "b", "c"])?;
+    /// let all: Vec<String> = client.lrange("queue", 0, -1)?;
+    /// assert_eq!(all, ["a", "b", "c"]);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn lrange<T: FromValue>(&self, key: impl ToArg, start: i64, stop: i64) -> Result<T> {
         run(self, "LRANGE", |c| {
             c.arg(key).arg(start).arg(stop);
@@ -283,6 +677,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `LLEN key`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("queue")?;
+    /// client.rpush("queue", ["a", "b"])?;
+    /// assert_eq!(client.llen("queue")?, 2);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn llen(&self, key: impl ToArg) -> Result<i64> {
         run(self, "LLEN", |c| {
             c.arg(key);
@@ -290,6 +695,16 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `SADD key member...`: how many were added.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("tags")?;
+    /// assert_eq!(client.sadd("tags", ["rust", "redis", "rust"])?, 2);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn sadd(&self, key: impl ToArg, members: impl ToArgs) -> Result<i64> {
         run(self, "SADD", |c| {
             c.arg(key).arg(members);
@@ -297,6 +712,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `SREM key member...`: how many were removed.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("tags")?;
+    /// client.sadd("tags", ["rust", "redis"])?;
+    /// assert_eq!(client.srem("tags", ["redis", "go"])?, 1);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn srem(&self, key: impl ToArg, members: impl ToArgs) -> Result<i64> {
         run(self, "SREM", |c| {
             c.arg(key).arg(members);
@@ -304,6 +730,19 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `SMEMBERS key`, into a `HashSet`, `BTreeSet` or `Vec`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use std::collections::HashSet;
+    ///
+    /// client.sadd("tags", ["rust", "redis"])?;
+    /// let tags: HashSet<String> = client.smembers("tags")?;
+    /// assert!(tags.contains("rust"));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn smembers<T: FromValue>(&self, key: impl ToArg) -> Result<T> {
         run(self, "SMEMBERS", |c| {
             c.arg(key);
@@ -311,6 +750,16 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `SISMEMBER key member`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// client.sadd("tags", "rust")?;
+    /// assert!(client.sismember("tags", "rust")?);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn sismember(&self, key: impl ToArg, member: impl ToArg) -> Result<bool> {
         run(self, "SISMEMBER", |c| {
             c.arg(key).arg(member);
@@ -318,6 +767,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `SCARD key`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("tags")?;
+    /// client.sadd("tags", ["rust", "redis"])?;
+    /// assert_eq!(client.scard("tags")?, 2);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn scard(&self, key: impl ToArg) -> Result<i64> {
         run(self, "SCARD", |c| {
             c.arg(key);
@@ -325,6 +785,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `ZADD key score member`: 1 if the member is new.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("board")?;
+    /// assert_eq!(client.zadd("board", "ada", 10.5)?, 1);
+    /// assert_eq!(client.zadd("board", "ada", 12.0)?, 0); // score updated
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn zadd(&self, key: impl ToArg, member: impl ToArg, score: f64) -> Result<i64> {
         run(self, "ZADD", |c| {
             c.arg(key).arg(score).arg(member);
@@ -332,6 +803,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `ZADD key score member [score member ...]`, from `(score, member)` pairs.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("board")?;
+    /// let added = client.zadd_multiple("board", &[(10.5, "ada"), (8.0, "bob")])?;
+    /// assert_eq!(added, 2);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn zadd_multiple(&self, key: impl ToArg, scored: impl ToArgs) -> Result<i64> {
         run(self, "ZADD", |c| {
             c.arg(key).arg(scored);
@@ -339,6 +821,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `ZREM key member...`: how many were removed.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("board")?;
+    /// client.zadd("board", "ada", 10.5)?;
+    /// assert_eq!(client.zrem("board", ["ada", "nobody"])?, 1);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn zrem(&self, key: impl ToArg, members: impl ToArgs) -> Result<i64> {
         run(self, "ZREM", |c| {
             c.arg(key).arg(members);
@@ -346,6 +839,18 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `ZSCORE key member`: the score, or `None`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("board")?;
+    /// client.zadd("board", "ada", 10.5)?;
+    /// assert_eq!(client.zscore("board", "ada")?, Some(10.5));
+    /// assert_eq!(client.zscore("board", "nobody")?, None);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn zscore(&self, key: impl ToArg, member: impl ToArg) -> Result<Option<f64>> {
         run(self, "ZSCORE", |c| {
             c.arg(key).arg(member);
@@ -353,6 +858,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `ZINCRBY key by member`: the new score.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("board")?;
+    /// client.zadd("board", "ada", 10.0)?;
+    /// assert_eq!(client.zincr_by("board", "ada", 2.5)?, 12.5);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn zincr_by(&self, key: impl ToArg, member: impl ToArg, by: f64) -> Result<f64> {
         run(self, "ZINCRBY", |c| {
             c.arg(key).arg(by).arg(member);
@@ -360,6 +876,18 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `ZRANGE key start stop`: members in score order.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("board")?;
+    /// client.zadd_multiple("board", &[(2.0, "bob"), (1.0, "ada")])?;
+    /// let names: Vec<String> = client.zrange("board", 0, -1)?;
+    /// assert_eq!(names, ["ada", "bob"]);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn zrange<T: FromValue>(&self, key: impl ToArg, start: i64, stop: i64) -> Result<T> {
         run(self, "ZRANGE", |c| {
             c.arg(key).arg(start).arg(stop);
@@ -367,6 +895,18 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `ZRANGE key start stop WITHSCORES`, into `Vec<(member, score)>` (RESP2 and RESP3 alike).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("board")?;
+    /// client.zadd_multiple("board", &[(2.0, "bob"), (1.0, "ada")])?;
+    /// let top: Vec<(String, f64)> = client.zrange_withscores("board", 0, 9)?;
+    /// assert_eq!(top, [("ada".to_string(), 1.0), ("bob".to_string(), 2.0)]);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn zrange_withscores<T: FromValue>(&self, key: impl ToArg, start: i64, stop: i64) -> Result<T> {
         run(self, "ZRANGE", |c| {
             c.arg(key).arg(start).arg(stop).arg("WITHSCORES");
@@ -374,6 +914,17 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `ZCARD key`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.del("board")?;
+    /// client.zadd_multiple("board", &[(2.0, "bob"), (1.0, "ada")])?;
+    /// assert_eq!(client.zcard("board")?, 2);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn zcard(&self, key: impl ToArg) -> Result<i64> {
         run(self, "ZCARD", |c| {
             c.arg(key);
@@ -381,6 +932,16 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `INFO [section]`: the report text.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let report = client.info(Some("server"))?;
+    /// assert!(report.contains("redis_version:"));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn info(&self, section: Option<&str>) -> Result<String> {
         run(self, "INFO", |c| {
             c.arg(section);
@@ -388,11 +949,31 @@ pub trait Commands: ConnectionLike {
     }
 
     /// `DBSIZE`: the number of keys in the selected database.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// client.set("k", 1)?;
+    /// assert!(client.dbsize()? >= 1);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn dbsize(&self) -> Result<i64> {
         run(self, "DBSIZE", |_| {})
     }
 
     /// `FLUSHDB`: deletes every key of the selected database.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::Commands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// client.flushdb()?;
+    /// assert_eq!(client.dbsize()?, 0);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn flushdb(&self) -> Result<()> {
         run(self, "FLUSHDB", |_| {})
     }

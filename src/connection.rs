@@ -230,7 +230,7 @@ fn io_error(e: io::Error, op: Operation) -> Error {
 /// let client = Client::open("redis://127.0.0.1:6379")?;
 /// let conn = client.get_connection()?;
 /// conn.query::<()>(&cmd("WATCH").arg("balance"))?;
-/// let balance: i64 = conn.get("balance")?;
+/// let balance: Option<i64> = conn.get("balance")?;
 /// # Ok::<(), redline::Error>(())
 /// ```
 pub struct Connection {
@@ -278,6 +278,16 @@ impl Connection {
     /// when the handshake is refused (for example [`ServerErrorKind::WrongPass`]).
     ///
     /// [`ServerErrorKind::WrongPass`]: crate::ServerErrorKind::WrongPass
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use redline::{Connection, ConnectionInfo};
+    ///
+    /// let info = ConnectionInfo::from_url("redis://127.0.0.1:6379/2")?;
+    /// let conn = Connection::open(&info)?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn open(info: &ConnectionInfo) -> Result<Connection> {
         Connection::open_with(info, true)
     }
@@ -382,11 +392,33 @@ impl Connection {
     ///
     /// The server's error reply as an [`Error`]; a conversion error; or a connection error,
     /// which breaks the connection.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::cmd;
+    ///
+    /// let conn = client.get_connection()?;
+    /// let hits: i64 = conn.query(&cmd("INCR").arg("hits"))?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn query<T: FromValue>(&self, cmd: &Cmd) -> Result<T> {
         T::from_value(self.req(cmd)?)
     }
 
     /// Sends one command and returns its raw reply; an error reply is an `Err`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::{cmd, Value};
+    ///
+    /// let conn = client.get_connection()?;
+    /// assert_eq!(conn.req(&cmd("PING"))?, Value::SimpleString("PONG".into()));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn req(&self, cmd: &Cmd) -> Result<Value> {
         let mut inner = self.lock()?;
         inner.ensure_in_step()?;
@@ -399,22 +431,74 @@ impl Connection {
 
     /// Writes a command without reading its reply. With [`Connection::recv`] this allows
     /// hand-made pipelining and commands that reply more than once (`MONITOR`, `SUBSCRIBE`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::{cmd, Value};
+    ///
+    /// let conn = client.get_connection()?;
+    /// conn.send(&cmd("SET").arg("a").arg(1))?;
+    /// conn.send(&cmd("GET").arg("a"))?;
+    /// assert_eq!(conn.recv()?, Value::Okay);
+    /// assert_eq!(conn.recv()?, Value::Bulk(b"1".to_vec()));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn send(&self, cmd: &Cmd) -> Result<()> {
         self.lock()?.write_all(cmd.encoded())
     }
 
     /// Reads the next reply. An error reply is returned as [`Value::Error`], not as `Err`,
     /// since a caller reading several replies wants them all.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::{cmd, Value};
+    ///
+    /// let conn = client.get_connection()?;
+    /// conn.send(&cmd("NO-SUCH-COMMAND"))?;
+    /// assert!(matches!(conn.recv()?, Value::Error(_)));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn recv(&self) -> Result<Value> {
         self.lock()?.recv()
     }
 
     /// Returns `true` once an error has made this connection unusable.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::{cmd, Value};
+    /// use std::time::Duration;
+    ///
+    /// let conn = client.get_connection()?;
+    /// conn.set_read_timeout(Some(Duration::from_millis(100)))?;
+    /// let err = conn
+    ///     .query::<Value>(&cmd("BLPOP").arg("empty-list").arg(0))
+    ///     .unwrap_err();
+    /// assert!(err.is_timeout() && conn.is_broken());
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn is_broken(&self) -> bool {
         self.inner.try_borrow().is_ok_and(|i| i.broken)
     }
 
     /// The protocol version this connection speaks.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use redline::{Client, Protocol};
+    ///
+    /// let client = Client::open("redis://127.0.0.1:6379?protocol=3")?;
+    /// assert_eq!(client.get_connection()?.protocol(), Protocol::Resp3);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn protocol(&self) -> Protocol {
         self.inner
             .try_borrow()
@@ -422,6 +506,18 @@ impl Connection {
     }
 
     /// Changes the read timeout (`None` waits for ever), for example around a blocking command.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::cmd;
+    ///
+    /// let conn = client.get_connection()?;
+    /// conn.set_read_timeout(None)?; // BLPOP with 0 waits for ever
+    /// let job: Option<(String, String)> = conn.query(&cmd("BLPOP").arg("jobs").arg(0))?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> Result<()> {
         let mut inner = self.lock()?;
         inner.stream.set_read_timeout(timeout)?;
@@ -430,6 +526,18 @@ impl Connection {
     }
 
     /// The read timeout in force.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use redline::Client;
+    /// use std::time::Duration;
+    ///
+    /// let client = Client::open("redis://127.0.0.1:6379?read_timeout=2s")?;
+    /// let conn = client.get_connection()?;
+    /// assert_eq!(conn.read_timeout(), Some(Duration::from_secs(2)));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn read_timeout(&self) -> Option<Duration> {
         self.inner.try_borrow().ok().and_then(|i| i.read_timeout)
     }

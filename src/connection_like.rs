@@ -31,10 +31,38 @@ use crate::script::{invoke_with_reload, ScriptInvocation};
 pub trait ConnectionLike {
     /// Sends one command and returns its reply. An error reply is an `Err`, classified by
     /// [`Error::from_server_reply`](crate::Error::from_server_reply).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::{cmd, ConnectionLike, Value};
+    ///
+    /// let reply = client.req(&cmd("PING"))?;
+    /// assert_eq!(reply, Value::SimpleString("PONG".into()));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn req(&self, cmd: &Cmd) -> Result<Value>;
 
     /// Runs a script: `EVALSHA` (or `EVALSHA_RO`); on `NOSCRIPT`, `SCRIPT LOAD` with the SHA1
     /// checked, then `EVALSHA` once more. Never more than one reload.
+    ///
+    /// # Example
+    ///
+    /// Overriding it, here to log every script call:
+    ///
+    /// ```no_run
+    /// use redline::{ConnectionLike, Result, ScriptInvocation, Value};
+    /// # use redline::Cmd;
+    /// # struct Logged<C>(C);
+    /// impl<C: ConnectionLike> ConnectionLike for Logged<C> {
+    /// #   fn req(&self, cmd: &Cmd) -> Result<Value> { self.0.req(cmd) }
+    ///     fn invoke_script(&self, call: &ScriptInvocation<'_>) -> Result<Value> {
+    ///         eprintln!("EVALSHA {}", call.sha());
+    ///         self.0.invoke_script(call)
+    ///     }
+    /// }
+    /// ```
     fn invoke_script(&self, invocation: &ScriptInvocation<'_>) -> Result<Value> {
         invoke_with_reload(self, invocation)
     }
@@ -42,6 +70,17 @@ pub trait ConnectionLike {
     /// Sends a command that must get through while the server is busy with a script
     /// (`SCRIPT KILL`, `FUNCTION KILL`). Targets that open connections open one whose
     /// handshake the busy server accepts.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::{cmd, ConnectionLike};
+    ///
+    /// // Answered even while a long script blocks the server.
+    /// let stats = client.req_while_busy(&cmd("FUNCTION").arg("STATS"))?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn req_while_busy(&self, cmd: &Cmd) -> Result<Value> {
         self.req(cmd)
     }

@@ -9,6 +9,17 @@ use std::{fmt, io};
 /// [`Error::Protocol`]) make redline discard that connection: a reply is never handed to the
 /// wrong command. [`Error::is_connection_broken`] tells them apart from errors the server
 /// replied with, after which the connection is fine.
+///
+/// # Example
+///
+/// ```
+/// use redline::{Error, ServerErrorKind};
+///
+/// let reply = "WRONGTYPE Operation against a key holding the wrong kind of value";
+/// let err = Error::from_server_reply(reply.into());
+/// assert!(matches!(err, Error::Server { kind: ServerErrorKind::WrongType, .. }));
+/// assert!(!err.is_connection_broken()); // the server answered; the connection is fine
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -101,6 +112,15 @@ pub enum Error {
 }
 
 /// What was being done when a [`Error::Timeout`] struck.
+///
+/// # Example
+///
+/// ```
+/// use redline::{Error, Operation};
+///
+/// let err = Error::Timeout { op: Operation::Read };
+/// assert_eq!(err.to_string(), "timed out while reading");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Operation {
@@ -125,6 +145,15 @@ impl fmt::Display for Operation {
 /// The code of a server error, from the first word of its reply.
 ///
 /// `NOSCRIPT` and Lua errors are not here: they have their own [`Error`] variants.
+///
+/// # Example
+///
+/// ```
+/// use redline::{Error, ServerErrorKind};
+///
+/// let err = Error::from_server_reply("BUSY Redis is busy running a script.".into());
+/// assert_eq!(err.server_kind(), Some(ServerErrorKind::Busy));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ServerErrorKind {
@@ -201,6 +230,18 @@ impl Error {
     /// Classifies an error reply. Every path that reads a server error comes through here, so
     /// `NOSCRIPT` or a Lua error is recognised the same way in a single call, a pipeline or a
     /// transaction.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::Error;
+    ///
+    /// let err = Error::from_server_reply("NOSCRIPT No matching script.".into());
+    /// assert!(matches!(err, Error::NoScript));
+    /// let lua_error = "ERR user_script:3: attempt to compare nil with number";
+    /// let err = Error::from_server_reply(lua_error.into());
+    /// assert!(matches!(err, Error::Script { line: Some(3), .. }));
+    /// ```
     pub fn from_server_reply(message: String) -> Error {
         let code = message.split(' ').next().unwrap_or("");
         if code == "NOSCRIPT" {
@@ -218,6 +259,18 @@ impl Error {
     }
 
     /// The server error code, for [`Error::Server`] (and `Err` for [`Error::Script`]).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::{Error, ServerErrorKind};
+    ///
+    /// let err = Error::from_server_reply(
+    ///     "OOM command not allowed when used memory > 'maxmemory'.".into(),
+    /// );
+    /// assert_eq!(err.server_kind(), Some(ServerErrorKind::Oom));
+    /// assert_eq!(Error::WatchConflict.server_kind(), None);
+    /// ```
     pub fn server_kind(&self) -> Option<ServerErrorKind> {
         match self {
             Error::Server { kind, .. } => Some(*kind),
@@ -228,17 +281,44 @@ impl Error {
     }
 
     /// Returns `true` for a timeout.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::{Error, Operation};
+    ///
+    /// assert!(Error::Timeout { op: Operation::Connect }.is_timeout());
+    /// assert!(!Error::Broken.is_timeout());
+    /// ```
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout { .. })
     }
 
     /// Returns `true` for a socket error or a closed connection.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::io;
+    ///
+    /// let err = redline::Error::from(io::Error::from(io::ErrorKind::ConnectionReset));
+    /// assert!(err.is_io());
+    /// ```
     pub fn is_io(&self) -> bool {
         matches!(self, Error::Io(_))
     }
 
     /// Returns `true` when the connection that saw this error cannot be used again (redline
     /// has already discarded it).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::{Error, Operation};
+    ///
+    /// assert!(Error::Timeout { op: Operation::Read }.is_connection_broken());
+    /// assert!(!Error::from_server_reply("ERR unknown command".into()).is_connection_broken());
+    /// ```
     pub fn is_connection_broken(&self) -> bool {
         match self {
             Error::Io(_) | Error::Timeout { .. } | Error::Protocol(_) | Error::Broken => true,
@@ -293,6 +373,16 @@ fn script_location(message: &str) -> Option<(Option<String>, Option<u32>)> {
 }
 
 /// The result type of every fallible redline call.
+///
+/// # Example
+///
+/// ```
+/// fn configured_db(url: &str) -> redline::Result<i64> {
+///     Ok(redline::ConnectionInfo::from_url(url)?.db())
+/// }
+/// assert_eq!(configured_db("redis://127.0.0.1/4")?, 4);
+/// # Ok::<(), redline::Error>(())
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]

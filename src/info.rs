@@ -7,6 +7,17 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// The protocol version spoken on a connection.
+///
+/// # Example
+///
+/// ```
+/// use redline::{ConnectionInfo, Protocol};
+///
+/// let info = ConnectionInfo::from_url("redis://127.0.0.1:6379?protocol=3")?;
+/// assert_eq!(info.protocol(), Protocol::Resp3);
+/// assert_eq!(Protocol::default(), Protocol::Resp2);
+/// # Ok::<(), redline::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Protocol {
     /// RESP2, every server's default.
@@ -17,6 +28,17 @@ pub enum Protocol {
 }
 
 /// Where the server listens.
+///
+/// # Example
+///
+/// ```
+/// use redline::{Addr, ConnectionInfo};
+///
+/// let info = ConnectionInfo::from_url("rediss://[::1]:6380")?;
+/// assert_eq!(info.addr(), &Addr::Tcp { host: "::1".into(), port: 6380, tls: true });
+/// assert_eq!(info.addr().to_string(), "rediss://[::1]:6380");
+/// # Ok::<(), redline::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Addr {
@@ -133,6 +155,17 @@ impl ConnectionInfo {
     /// # Errors
     ///
     /// [`Error::InvalidUrl`] saying what was wrong; the password never appears in it.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::ConnectionInfo;
+    ///
+    /// let info = ConnectionInfo::from_url("unix:///run/redis.sock?db=1&timeout=250ms")?;
+    /// assert_eq!(info.db(), 1);
+    /// assert!(ConnectionInfo::from_url("redis://h?timout=1").is_err()); // unknown parameter
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn from_url(url: &str) -> Result<ConnectionInfo> {
         parse_url(url).map_err(|e| {
             // A password with a raw '/', '?' or '@' can land in any part of a malformed URL,
@@ -149,51 +182,154 @@ impl ConnectionInfo {
     }
 
     /// The server's address.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::ConnectionInfo;
+    ///
+    /// let info = ConnectionInfo::from_url("redis://cache.local:6380/1")?;
+    /// assert_eq!(info.addr().to_string(), "redis://cache.local:6380");
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn addr(&self) -> &Addr {
         &self.addr
     }
 
     /// The database selected on connect.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::ConnectionInfo;
+    ///
+    /// let info = ConnectionInfo::from_url("redis://127.0.0.1:6379/4")?;
+    /// assert_eq!(info.db(), 4);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn db(&self) -> i64 {
         self.db
     }
 
     /// The ACL user name, if any.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::ConnectionInfo;
+    ///
+    /// let info = ConnectionInfo::from_url("redis://alice:s3cret@127.0.0.1")?;
+    /// assert_eq!(info.username(), Some("alice"));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn username(&self) -> Option<&str> {
         self.username.as_deref()
     }
 
     /// Whether a password is set (the password itself is never handed out).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::ConnectionInfo;
+    ///
+    /// let info = ConnectionInfo::from_url("redis://alice:s3cret@127.0.0.1")?;
+    /// assert!(info.has_password());
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn has_password(&self) -> bool {
         self.password.is_some()
     }
 
     /// The protocol version.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::{ConnectionInfo, Protocol};
+    ///
+    /// let info = ConnectionInfo::from_url("redis://127.0.0.1?protocol=resp3")?;
+    /// assert_eq!(info.protocol(), Protocol::Resp3);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn protocol(&self) -> Protocol {
         self.protocol
     }
 
     /// The name set with `CLIENT SETNAME`, if any.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::ConnectionInfo;
+    ///
+    /// let info = ConnectionInfo::from_url("redis://127.0.0.1?client_name=worker-1")?;
+    /// assert_eq!(info.client_name(), Some("worker-1"));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn client_name(&self) -> Option<&str> {
         self.client_name.as_deref()
     }
 
     /// The connect timeout.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::ConnectionInfo;
+    /// use std::time::Duration;
+    ///
+    /// let info = ConnectionInfo::from_url("redis://127.0.0.1")?;
+    /// assert_eq!(info.connect_timeout(), Some(Duration::from_secs(10))); // the default
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn connect_timeout(&self) -> Option<Duration> {
         self.connect_timeout
     }
 
     /// The read timeout.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::ConnectionInfo;
+    /// use std::time::Duration;
+    ///
+    /// let info = ConnectionInfo::from_url("redis://127.0.0.1?timeout=2s")?;
+    /// assert_eq!(info.read_timeout(), Some(Duration::from_secs(2)));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn read_timeout(&self) -> Option<Duration> {
         self.read_timeout
     }
 
     /// The write timeout.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::ConnectionInfo;
+    /// use std::time::Duration;
+    ///
+    /// let info = ConnectionInfo::from_url("redis://127.0.0.1?write_timeout=0.5")?;
+    /// assert_eq!(info.write_timeout(), Some(Duration::from_millis(500)));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn write_timeout(&self) -> Option<Duration> {
         self.write_timeout
     }
 
     /// The parser limits.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::ConnectionInfo;
+    ///
+    /// let info = ConnectionInfo::from_url("redis://127.0.0.1")?;
+    /// assert_eq!(info.limits().max_depth, 128); // the default
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn limits(&self) -> &Limits {
         &self.limits
     }

@@ -88,6 +88,19 @@ impl<'c> Script<'c> {
     /// # Errors
     ///
     /// [`Error::InvalidArgument`] unless `sha` is 40 hex digits.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::Script;
+    ///
+    /// let script = Script::from_sha(&client, "E0E1F9FABFC9D4800C877A703B823AC0578FF8DB")?;
+    /// assert_eq!(script.sha(), "e0e1f9fabfc9d4800c877a703b823ac0578ff8db");
+    /// assert!(script.source().is_none());
+    /// assert!(Script::from_sha(&client, "not-a-sha1").is_err());
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn from_sha(client: &'c Client, sha: &str) -> Result<Script<'c>> {
         if sha.len() != 40 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(Error::invalid_argument("a script SHA1 is 40 hex digits"));
@@ -100,16 +113,43 @@ impl<'c> Script<'c> {
     }
 
     /// The SHA1 of the source, 40 lower-case hex digits.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let script = client.register_script("return 1");
+    /// assert_eq!(script.sha(), "e0e1f9fabfc9d4800c877a703b823ac0578ff8db");
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn sha(&self) -> &str {
         &self.sha
     }
 
     /// The Lua source, unless the script was made by [`Script::from_sha`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let script = client.register_script("return 1");
+    /// assert_eq!(script.source(), Some(&b"return 1"[..]));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn source(&self) -> Option<&[u8]> {
         self.source.as_deref()
     }
 
     /// The client the script was registered on.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let script = client.register_script("return 1");
+    /// assert!(std::ptr::eq(script.client(), &client));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn client(&self) -> &'c Client {
         self.client
     }
@@ -142,12 +182,32 @@ impl<'c> Script<'c> {
 
     /// Like [`Script::call`], with `EVALSHA_RO`: the server refuses any write, and replicas
     /// accept it. For scripts declared `#!lua flags=no-writes` or that only read.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let lua = "#!lua flags=no-writes\nreturn redis.call('GET', KEYS[1])";
+    /// let peek = client.register_script(lua);
+    /// let value: Option<String> = peek.call_ro("config", ())?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn call_ro<T: FromValue>(&self, keys: impl ToArgs, args: impl ToArgs) -> Result<T> {
         self.call_ro_on(self.client, keys, args)
     }
 
     /// Like [`Script::call`], on another target: a different client (even of another server,
     /// where the script loads itself on first use), a dedicated connection, or a cluster.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let add = client.register_script("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+    /// let conn = client.get_connection()?;
+    /// let total: i64 = add.call_on(&conn, "counter", 5)?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn call_on<T: FromValue, C: ConnectionLike + ?Sized>(
         &self,
         target: &C,
@@ -158,6 +218,17 @@ impl<'c> Script<'c> {
     }
 
     /// Like [`Script::call_ro`], on another target.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let lua = "#!lua flags=no-writes\nreturn redis.call('GET', KEYS[1])";
+    /// let peek = client.register_script(lua);
+    /// let replica = redline::Client::open("redis://127.0.0.1:6380")?;
+    /// let value: Option<String> = peek.call_ro_on(&replica, "config", ())?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn call_ro_on<T: FromValue, C: ConnectionLike + ?Sized>(
         &self,
         target: &C,
@@ -193,11 +264,31 @@ impl<'c> Script<'c> {
     ///
     /// [`Error::Script`] for a compile error, [`Error::ShaMismatch`], or
     /// [`Error::InvalidArgument`] for a [`from_sha`](Script::from_sha) script.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let script = client.register_script("return 1");
+    /// assert_eq!(script.load()?, script.sha());
+    /// assert!(script.exists()?);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn load(&self) -> Result<String> {
         self.load_on(self.client)
     }
 
     /// Like [`Script::load`], on another target.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let script = client.register_script("return 1");
+    /// let other = redline::Client::open("redis://127.0.0.1:6380")?;
+    /// script.load_on(&other)?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn load_on<C: ConnectionLike + ?Sized>(&self, target: &C) -> Result<String> {
         let source = self
             .source
@@ -208,6 +299,20 @@ impl<'c> Script<'c> {
     }
 
     /// Asks the client's server whether the script is cached (`SCRIPT EXISTS`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::{FlushMode, ScriptingCommands};
+    ///
+    /// let script = client.register_script("return 1");
+    /// client.script_flush(FlushMode::Sync)?;
+    /// assert!(!script.exists()?);
+    /// script.load()?;
+    /// assert!(script.exists()?);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn exists(&self) -> Result<bool> {
         let flags: Vec<bool> = FromValue::from_value(
             self.client
@@ -240,6 +345,26 @@ impl<'c> Script<'c> {
 
 /// One call of a script, as handed to [`ConnectionLike::invoke_script`]: the `EVALSHA` command
 /// and what is needed to reload the script if the server lost it.
+///
+/// # Example
+///
+/// ```
+/// # use redline::{Cmd, ConnectionLike, Result, ScriptInvocation, Value};
+/// # struct Check;
+/// # impl ConnectionLike for Check {
+/// #     fn req(&self, _: &Cmd) -> Result<Value> { unreachable!() }
+/// // In `impl ConnectionLike for ...`:
+/// fn invoke_script(&self, call: &ScriptInvocation<'_>) -> Result<Value> {
+///     assert_eq!(call.sha(), redline::script_sha("return 1"));
+///     assert_eq!(call.source(), Some(&b"return 1"[..]));
+///     assert!(!call.is_read_only());
+/// #   Ok(Value::Nil)
+/// }
+/// # }
+/// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+/// # client.register_script("return 1").call_on::<(), _>(&Check, (), ())?;
+/// # Ok::<(), redline::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct ScriptInvocation<'a> {
     sha: &'a str,
@@ -250,21 +375,93 @@ pub struct ScriptInvocation<'a> {
 
 impl<'a> ScriptInvocation<'a> {
     /// The script's SHA1.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use redline::{Cmd, ConnectionLike, Result, ScriptInvocation, Value};
+    /// # struct Check;
+    /// # impl ConnectionLike for Check {
+    /// #     fn req(&self, _: &Cmd) -> Result<Value> { unreachable!() }
+    /// // In `impl ConnectionLike for ...`:
+    /// fn invoke_script(&self, call: &ScriptInvocation<'_>) -> Result<Value> {
+    ///     assert_eq!(call.sha(), redline::script_sha("return 1"));
+    /// #   Ok(Value::Nil)
+    /// }
+    /// # }
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.register_script("return 1").call_on::<(), _>(&Check, (), ())?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn sha(&self) -> &'a str {
         self.sha
     }
 
     /// The source, for `SCRIPT LOAD`; `None` for a script known only by SHA1.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use redline::{Cmd, ConnectionLike, Result, ScriptInvocation, Value};
+    /// # struct Check;
+    /// # impl ConnectionLike for Check {
+    /// #     fn req(&self, _: &Cmd) -> Result<Value> { unreachable!() }
+    /// // In `impl ConnectionLike for ...`:
+    /// fn invoke_script(&self, call: &ScriptInvocation<'_>) -> Result<Value> {
+    ///     assert_eq!(call.source(), Some(&b"return 1"[..]));
+    /// #   Ok(Value::Nil)
+    /// }
+    /// # }
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.register_script("return 1").call_on::<(), _>(&Check, (), ())?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn source(&self) -> Option<&'a [u8]> {
         self.source
     }
 
     /// The `EVALSHA` / `EVALSHA_RO` command, keys and arguments included.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use redline::{Cmd, ConnectionLike, Result, ScriptInvocation, Value};
+    /// # struct Check;
+    /// # impl ConnectionLike for Check {
+    /// #     fn req(&self, _: &Cmd) -> Result<Value> { unreachable!() }
+    /// // In `impl ConnectionLike for ...`:
+    /// fn invoke_script(&self, call: &ScriptInvocation<'_>) -> Result<Value> {
+    ///     assert_eq!(call.command().name(), Some(&b"EVALSHA"[..]));
+    /// #   Ok(Value::Nil)
+    /// }
+    /// # }
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.register_script("return 1").call_on::<(), _>(&Check, (), ())?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn command(&self) -> &'a Cmd {
         self.command
     }
 
     /// Whether it runs with `EVALSHA_RO`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # use redline::{Cmd, ConnectionLike, Result, ScriptInvocation, Value};
+    /// # struct Check;
+    /// # impl ConnectionLike for Check {
+    /// #     fn req(&self, _: &Cmd) -> Result<Value> { unreachable!() }
+    /// // In `impl ConnectionLike for ...`:
+    /// fn invoke_script(&self, call: &ScriptInvocation<'_>) -> Result<Value> {
+    ///     assert!(call.is_read_only()); // the script was run with `call_ro`
+    /// #   Ok(Value::Nil)
+    /// }
+    /// # }
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # client.register_script("return 1").call_ro_on::<(), _>(&Check, (), ())?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn is_read_only(&self) -> bool {
         self.read_only
     }
@@ -272,6 +469,22 @@ impl<'a> ScriptInvocation<'a> {
 
 /// The standard sequence: `EVALSHA`; on `NOSCRIPT`, `SCRIPT LOAD` (SHA1 checked) and one more
 /// `EVALSHA`. Targets that route (pool, cluster) call this on the connection they chose.
+///
+/// # Example
+///
+/// ```no_run
+/// use redline::{invoke_with_reload, Result, ScriptInvocation, Value};
+/// # use redline::{Cmd, Connection, ConnectionLike};
+/// # struct Pinned(Connection);
+/// # impl Pinned { fn pick(&self) -> &Connection { &self.0 } }
+/// # impl ConnectionLike for Pinned {
+/// #     fn req(&self, cmd: &Cmd) -> Result<Value> { self.pick().req(cmd) }
+/// // In a routing target's `impl ConnectionLike`: the whole sequence on the chosen connection.
+/// fn invoke_script(&self, call: &ScriptInvocation<'_>) -> Result<Value> {
+///     invoke_with_reload(self.pick(), call)
+/// }
+/// # }
+/// ```
 pub fn invoke_with_reload<C: ConnectionLike + ?Sized>(
     target: &C,
     invocation: &ScriptInvocation<'_>,

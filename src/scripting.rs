@@ -8,6 +8,17 @@ use crate::types::{FromValue, ToArg, ToArgs};
 use std::collections::HashMap;
 
 /// How `SCRIPT FLUSH` and `FUNCTION FLUSH` free memory.
+///
+/// # Example
+///
+/// ```no_run
+/// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+/// use redline::{FlushMode, ScriptingCommands};
+///
+/// client.script_flush(FlushMode::Async)?;
+/// client.function_flush(FlushMode::default())?;
+/// # Ok::<(), redline::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum FlushMode {
     /// No modifier: the server's `lazyfree-lazy-user-flush` decides (works before Redis 6.2).
@@ -20,6 +31,17 @@ pub enum FlushMode {
 }
 
 /// What `FUNCTION RESTORE` does with libraries that already exist.
+///
+/// # Example
+///
+/// ```no_run
+/// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+/// use redline::{RestorePolicy, ScriptingCommands};
+///
+/// let backup = client.function_dump()?;
+/// client.function_restore(&backup, RestorePolicy::Replace)?;
+/// # Ok::<(), redline::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum RestorePolicy {
     /// `APPEND`: add the payload's libraries; fail if a name is taken.
@@ -32,6 +54,20 @@ pub enum RestorePolicy {
 }
 
 /// One library from `FUNCTION LIST`.
+///
+/// # Example
+///
+/// ```no_run
+/// # use redline::ScriptingCommands;
+/// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+/// # let code = "#!lua name=mylib\nredis.register_function('one', function() return 1 end)";
+/// # client.function_load(code, true)?;
+/// let libraries = client.function_list(Some("mylib"), true)?;
+/// assert_eq!(libraries[0].name, "mylib");
+/// assert_eq!(libraries[0].engine, "LUA");
+/// assert!(libraries[0].code.is_some());
+/// # Ok::<(), redline::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LibraryInfo {
     /// The library name (`#!lua name=...`).
@@ -45,6 +81,19 @@ pub struct LibraryInfo {
 }
 
 /// One function of a [`LibraryInfo`].
+///
+/// # Example
+///
+/// ```no_run
+/// # use redline::ScriptingCommands;
+/// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+/// # let code = "#!lua name=mylib\nredis.register_function('one', function() return 1 end)";
+/// # client.function_load(code, true)?;
+/// let library = &client.function_list(Some("mylib"), false)?[0];
+/// let names: Vec<&str> = library.functions.iter().map(|f| f.name.as_str()).collect();
+/// assert_eq!(names, ["one"]);
+/// # Ok::<(), redline::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FunctionInfo {
     /// The function name, as passed to `FCALL`.
@@ -56,6 +105,17 @@ pub struct FunctionInfo {
 }
 
 /// The reply of `FUNCTION STATS`.
+///
+/// # Example
+///
+/// ```no_run
+/// # use redline::ScriptingCommands;
+/// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+/// let stats = client.function_stats()?;
+/// assert!(stats.running_script.is_none());
+/// println!("{} Lua libraries", stats.engines["LUA"].libraries_count);
+/// # Ok::<(), redline::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FunctionStats {
     /// The function running now, if any.
@@ -65,6 +125,17 @@ pub struct FunctionStats {
 }
 
 /// The function that `FUNCTION STATS` saw running.
+///
+/// # Example
+///
+/// ```no_run
+/// # use redline::ScriptingCommands;
+/// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+/// if let Some(running) = client.function_stats()?.running_script {
+///     println!("{} has run for {} ms", running.name, running.duration_ms);
+/// }
+/// # Ok::<(), redline::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunningScript {
     /// The function's name.
@@ -76,6 +147,18 @@ pub struct RunningScript {
 }
 
 /// Per-engine counts in [`FunctionStats`].
+///
+/// # Example
+///
+/// ```no_run
+/// # use redline::ScriptingCommands;
+/// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+/// let stats = client.function_stats()?;
+/// if let Some(lua) = stats.engines.get("LUA") {
+///     assert!(lua.functions_count >= lua.libraries_count);
+/// }
+/// # Ok::<(), redline::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EngineStats {
     /// Libraries loaded.
@@ -110,6 +193,16 @@ pub struct EngineStats {
 /// ```
 pub trait ScriptingCommands: ConnectionLike {
     /// `EVAL script numkeys key... arg...`: sends the whole source every time.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::ScriptingCommands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let sum: i64 = client.eval("return ARGV[1] + ARGV[2]", (), (2, 3))?;
+    /// assert_eq!(sum, 5);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn eval<T: FromValue>(
         &self,
         script: impl ToArg,
@@ -120,6 +213,16 @@ pub trait ScriptingCommands: ConnectionLike {
     }
 
     /// `EVAL_RO`: like [`eval`](ScriptingCommands::eval), refusing writes.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::ScriptingCommands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let value: Option<String> =
+    ///     client.eval_ro("return redis.call('GET', KEYS[1])", "config", ())?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn eval_ro<T: FromValue>(
         &self,
         script: impl ToArg,
@@ -132,11 +235,32 @@ pub trait ScriptingCommands: ConnectionLike {
     /// `EVALSHA sha numkeys key... arg...`: no reload on `NOSCRIPT` (that is [`Script`]'s job).
     ///
     /// [`Script`]: crate::Script
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::ScriptingCommands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let sha = client.script_load("return ARGV[1]")?;
+    /// let echoed: String = client.evalsha(&sha, (), "hi")?;
+    /// assert_eq!(echoed, "hi");
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn evalsha<T: FromValue>(&self, sha: &str, keys: impl ToArgs, args: impl ToArgs) -> Result<T> {
         T::from_value(self.req(&script_cmd("EVALSHA", sha, &keys, &args))?)
     }
 
     /// `EVALSHA_RO`: like [`evalsha`](ScriptingCommands::evalsha), refusing writes.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::ScriptingCommands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let sha = client.script_load("return redis.call('GET', KEYS[1])")?;
+    /// let value: Option<String> = client.evalsha_ro(&sha, "config", ())?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn evalsha_ro<T: FromValue>(
         &self,
         sha: &str,
@@ -147,16 +271,49 @@ pub trait ScriptingCommands: ConnectionLike {
     }
 
     /// `SCRIPT LOAD source`: the SHA1 the server computed.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::ScriptingCommands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let sha = client.script_load("return 1")?;
+    /// assert_eq!(sha, redline::script_sha("return 1"));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn script_load(&self, source: impl ToArg) -> Result<String> {
         convert(self.req(cmd("SCRIPT").arg("LOAD").arg(source))?)
     }
 
     /// `SCRIPT EXISTS sha...`: one flag per SHA1, in order.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::ScriptingCommands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let sha = client.script_load("return 1")?;
+    /// let unknown = "0".repeat(40);
+    /// assert_eq!(client.script_exists(&[&sha, &unknown])?, [true, false]);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn script_exists(&self, shas: &[&str]) -> Result<Vec<bool>> {
         convert(self.req(cmd("SCRIPT").arg("EXISTS").arg(shas))?)
     }
 
     /// `SCRIPT FLUSH [SYNC|ASYNC]`: empties the script cache.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::{FlushMode, ScriptingCommands};
+    ///
+    /// let sha = client.script_load("return 1")?;
+    /// client.script_flush(FlushMode::Sync)?;
+    /// assert_eq!(client.script_exists(&[&sha])?, [false]);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn script_flush(&self, mode: FlushMode) -> Result<()> {
         convert(self.req(cmd("SCRIPT").arg("FLUSH").arg(flush_arg(mode)))?)
     }
@@ -170,11 +327,36 @@ pub trait ScriptingCommands: ConnectionLike {
     ///
     /// [`ServerErrorKind::NotBusy`]: crate::ServerErrorKind::NotBusy
     /// [`ServerErrorKind::Unkillable`]: crate::ServerErrorKind::Unkillable
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::{ScriptingCommands, ServerErrorKind};
+    ///
+    /// let killed = match client.script_kill() {
+    ///     Ok(()) => true,
+    ///     Err(e) if e.server_kind() == Some(ServerErrorKind::NotBusy) => false, // none running
+    ///     Err(e) => return Err(e),
+    /// };
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn script_kill(&self) -> Result<()> {
         convert(self.req_while_busy(cmd("SCRIPT").arg("KILL"))?)
     }
 
     /// `FUNCTION LOAD [REPLACE] code`: the library's name.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::ScriptingCommands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let code = "#!lua name=mylib\nredis.register_function('one', function() return 1 end)";
+    /// let library = client.function_load(code, true)?;
+    /// assert_eq!(library, "mylib");
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn function_load(&self, code: impl ToArg, replace: bool) -> Result<String> {
         let mut c = cmd("FUNCTION");
         c.arg("LOAD").arg(replace.then_some("REPLACE")).arg(code);
@@ -182,6 +364,18 @@ pub trait ScriptingCommands: ConnectionLike {
     }
 
     /// `FCALL function numkeys key... arg...`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::ScriptingCommands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # let code = "#!lua name=mylib\nredis.register_function('one', function() return 1 end)";
+    /// # client.function_load(code, true)?;
+    /// let one: i64 = client.fcall("one", (), ())?;
+    /// assert_eq!(one, 1);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn fcall<T: FromValue>(
         &self,
         function: impl ToArg,
@@ -192,6 +386,20 @@ pub trait ScriptingCommands: ConnectionLike {
     }
 
     /// `FCALL_RO`: for functions flagged `no-writes`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::ScriptingCommands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # let code = "#!lua name=readers\nredis.register_function{function_name='peek', \
+    /// #     callback=function(keys) return redis.call('GET', keys[1]) end, \
+    /// #     flags={'no-writes'}}";
+    /// # client.function_load(code, true)?;
+    /// // `peek` was registered with `flags={'no-writes'}`.
+    /// let value: Option<String> = client.fcall_ro("peek", "config", ())?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn fcall_ro<T: FromValue>(
         &self,
         function: impl ToArg,
@@ -202,16 +410,50 @@ pub trait ScriptingCommands: ConnectionLike {
     }
 
     /// `FUNCTION DELETE library`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::ScriptingCommands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// # let code = "#!lua name=mylib\nredis.register_function('one', function() return 1 end)";
+    /// # client.function_load(code, true)?;
+    /// client.function_delete("mylib")?;
+    /// assert!(client.function_list(Some("mylib"), false)?.is_empty());
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn function_delete(&self, library: impl ToArg) -> Result<()> {
         convert(self.req(cmd("FUNCTION").arg("DELETE").arg(library))?)
     }
 
     /// `FUNCTION FLUSH [SYNC|ASYNC]`: deletes every library.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::{FlushMode, ScriptingCommands};
+    ///
+    /// client.function_flush(FlushMode::Sync)?;
+    /// assert!(client.function_list(None, false)?.is_empty());
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn function_flush(&self, mode: FlushMode) -> Result<()> {
         convert(self.req(cmd("FUNCTION").arg("FLUSH").arg(flush_arg(mode)))?)
     }
 
     /// `FUNCTION LIST [LIBRARYNAME pattern] [WITHCODE]`, typed.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::ScriptingCommands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// for library in client.function_list(Some("my*"), false)? {
+    ///     println!("{}: {} functions", library.name, library.functions.len());
+    /// }
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn function_list(&self, pattern: Option<&str>, with_code: bool) -> Result<Vec<LibraryInfo>> {
         let mut c = cmd("FUNCTION");
         c.arg("LIST");
@@ -224,11 +466,35 @@ pub trait ScriptingCommands: ConnectionLike {
     }
 
     /// `FUNCTION DUMP`: a binary payload for [`function_restore`](Self::function_restore).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::{FlushMode, RestorePolicy, ScriptingCommands};
+    ///
+    /// let backup = client.function_dump()?;
+    /// client.function_flush(FlushMode::Sync)?;
+    /// client.function_restore(&backup, RestorePolicy::Append)?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn function_dump(&self) -> Result<Vec<u8>> {
         convert(self.req(cmd("FUNCTION").arg("DUMP"))?)
     }
 
     /// `FUNCTION RESTORE payload policy`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::{RestorePolicy, ScriptingCommands};
+    ///
+    /// let backup = client.function_dump()?;
+    /// // Replace every library by the backup's.
+    /// client.function_restore(&backup, RestorePolicy::Flush)?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn function_restore(&self, payload: &[u8], policy: RestorePolicy) -> Result<()> {
         let policy = match policy {
             RestorePolicy::Append => "APPEND",
@@ -239,11 +505,37 @@ pub trait ScriptingCommands: ConnectionLike {
     }
 
     /// `FUNCTION KILL`: stops a running function that has not written.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::{ScriptingCommands, ServerErrorKind};
+    ///
+    /// let killed = match client.function_kill() {
+    ///     Ok(()) => true,
+    ///     Err(e) if e.server_kind() == Some(ServerErrorKind::NotBusy) => false, // none running
+    ///     Err(e) => return Err(e),
+    /// };
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn function_kill(&self) -> Result<()> {
         convert(self.req_while_busy(cmd("FUNCTION").arg("KILL"))?)
     }
 
     /// `FUNCTION STATS`, typed.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # use redline::ScriptingCommands;
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let stats = client.function_stats()?;
+    /// if let Some(running) = &stats.running_script {
+    ///     println!("{} is running: {:?}", running.name, running.command);
+    /// }
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn function_stats(&self) -> Result<FunctionStats> {
         let mut fields: HashMap<String, Value> =
             convert(self.req_while_busy(cmd("FUNCTION").arg("STATS"))?)?;

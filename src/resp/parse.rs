@@ -13,6 +13,18 @@ use memchr::memchr;
 ///
 /// Memory use is bounded by the bytes received whatever the limits say; the limits reject
 /// nonsense early and cap what one reply may grow to.
+///
+/// # Example
+///
+/// ```
+/// use redline::resp::{parse, Limits, ProtocolError};
+///
+/// let limits = Limits { max_bulk_len: 4, ..Limits::default() };
+/// assert!(parse(b"$4\r\nhell\r\n", &limits)?.is_some());
+/// assert_eq!(parse(b"$5\r\nhello\r\n", &limits), Err(ProtocolError::BulkTooLarge));
+///
+/// # Ok::<(), redline::resp::ProtocolError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// The longest bulk string, blob error, verbatim string or status line, in bytes.
@@ -38,6 +50,16 @@ impl Default for Limits {
 /// What was wrong with the bytes the server sent.
 ///
 /// It never carries wire bytes, so it can be logged safely.
+///
+/// # Example
+///
+/// ```
+/// use redline::resp::{parse, Limits, ProtocolError};
+///
+/// let err = parse(b"?1\r\n", &Limits::default()).unwrap_err();
+/// assert_eq!(err, ProtocolError::UnknownType(b'?'));
+/// assert_eq!(err.to_string(), "unknown RESP type byte 0x3f");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ProtocolError {
@@ -197,6 +219,15 @@ enum Step {
 
 impl Decoder {
     /// Creates a decoder that enforces `limits`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::resp::{Decoder, Limits, ProtocolError};
+    ///
+    /// let mut decoder = Decoder::new(Limits { max_depth: 1, ..Limits::default() });
+    /// assert_eq!(decoder.decode(b"*1\r\n*1\r\n:1\r\n"), Err(ProtocolError::TooDeep));
+    /// ```
     pub fn new(limits: Limits) -> Self {
         Decoder {
             limits,
@@ -207,16 +238,54 @@ impl Decoder {
     }
 
     /// The limits this decoder enforces.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::resp::{Decoder, Limits};
+    ///
+    /// let decoder = Decoder::new(Limits::default());
+    /// assert_eq!(decoder.limits().max_depth, 128);
+    /// ```
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
 
     /// Returns `true` when no reply is half-decoded.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::resp::{Decoder, Limits};
+    ///
+    /// let mut decoder = Decoder::new(Limits::default());
+    /// decoder.decode(b"*2\r\n:1\r\n")?;
+    /// assert!(!decoder.is_idle());
+    /// decoder.decode(b":2\r\n")?;
+    /// assert!(decoder.is_idle());
+    ///
+    /// # Ok::<(), redline::resp::ProtocolError>(())
+    /// ```
     pub fn is_idle(&self) -> bool {
         self.stack.is_empty() && self.bulk.is_none() && self.scanned == 0
     }
 
     /// Forgets any half-decoded reply.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::resp::{Decoder, Limits};
+    /// use redline::Value;
+    ///
+    /// let mut decoder = Decoder::new(Limits::default());
+    /// decoder.decode(b"*2\r\n:1\r\n")?; // a reply cut short
+    /// decoder.reset();
+    /// assert!(decoder.is_idle());
+    /// assert_eq!(decoder.decode(b":5\r\n")?, (4, Some(Value::Int(5))));
+    ///
+    /// # Ok::<(), redline::resp::ProtocolError>(())
+    /// ```
     pub fn reset(&mut self) {
         self.stack.clear();
         self.bulk = None;
@@ -230,6 +299,21 @@ impl Decoder {
     ///
     /// A [`ProtocolError`]; the decoder's state is then meaningless and the stream must be
     /// abandoned (call [`Decoder::reset`] before any reuse).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::resp::{Decoder, Limits};
+    /// use redline::Value;
+    ///
+    /// let mut decoder = Decoder::new(Limits::default());
+    /// let buf = b":1\r\n:2\r\n"; // two replies
+    /// let (used, first) = decoder.decode(buf)?;
+    /// assert_eq!((used, first), (4, Some(Value::Int(1))));
+    /// assert_eq!(decoder.decode(&buf[used..])?, (4, Some(Value::Int(2))));
+    ///
+    /// # Ok::<(), redline::resp::ProtocolError>(())
+    /// ```
     pub fn decode(&mut self, buf: &[u8]) -> Result<(usize, Option<Value>), ProtocolError> {
         let mut pos = 0;
         loop {
@@ -277,6 +361,22 @@ impl Decoder {
     /// still missing. A connection may read those bytes straight into the buffer (it becomes
     /// the caller's value, so a large payload is never copied) and then call
     /// [`Decoder::decode`] again for the trailing `\r\n`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::resp::{Decoder, Limits};
+    /// use redline::Value;
+    ///
+    /// let mut decoder = Decoder::new(Limits::default());
+    /// assert_eq!(decoder.decode(b"$5\r\nhe")?, (6, None));
+    /// let (data, missing) = decoder.pending_bulk().unwrap();
+    /// assert_eq!(missing, 3);
+    /// data.extend_from_slice(b"llo"); // as a read from the socket would
+    /// assert_eq!(decoder.decode(b"\r\n")?, (2, Some(Value::Bulk(b"hello".to_vec()))));
+    ///
+    /// # Ok::<(), redline::resp::ProtocolError>(())
+    /// ```
     pub fn pending_bulk(&mut self) -> Option<(&mut Vec<u8>, usize)> {
         match &mut self.bulk {
             Some(bulk) if bulk.data.len() < bulk.len => {

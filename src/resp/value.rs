@@ -69,6 +69,18 @@ pub enum Value {
 
 impl Value {
     /// Returns the reply under any attributes.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::Value;
+    ///
+    /// let annotated = Value::Attribute {
+    ///     data: Box::new(Value::Int(7)),
+    ///     attributes: vec![(Value::SimpleString("ttl".into()), Value::Int(3600))].into(),
+    /// };
+    /// assert_eq!(annotated.into_data(), Value::Int(7));
+    /// ```
     pub fn into_data(self) -> Value {
         match self {
             Value::Attribute { data, .. } => data.into_data(),
@@ -77,6 +89,19 @@ impl Value {
     }
 
     /// Returns `true` for [`Value::Nil`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::resp::{parse, Limits};
+    ///
+    /// for null in [&b"$-1\r\n"[..], b"*-1\r\n", b"_\r\n"] {
+    ///     let (value, _) = parse(null, &Limits::default())?.unwrap();
+    ///     assert!(value.is_nil());
+    /// }
+    ///
+    /// # Ok::<(), redline::resp::ProtocolError>(())
+    /// ```
     pub fn is_nil(&self) -> bool {
         matches!(self, Value::Nil)
     }

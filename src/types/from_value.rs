@@ -36,6 +36,18 @@ use std::hash::{BuildHasher, Hash};
 /// ```
 pub trait FromValue: Sized {
     /// Converts one reply.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::{Error, FromValue, Value};
+    ///
+    /// assert_eq!(i64::from_value(Value::Bulk(b"42".to_vec()))?, 42);
+    /// assert_eq!(Option::<String>::from_value(Value::Nil)?, None);
+    /// let err = String::from_value(Value::Error("WRONGTYPE not a string".into())).unwrap_err();
+    /// assert!(matches!(err, Error::Server { .. }));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     fn from_value(value: Value) -> Result<Self>;
 
     /// Converts the elements of an aggregate. Pairs override this to also read a flat array
