@@ -44,14 +44,16 @@ impl Entry {
 impl Batch {
     /// Queues one encoded command.
     pub(super) fn push(&mut self, encoded: &[u8], script: Option<usize>) {
-        let full = self
-            .segments
-            .last()
-            .map_or(true, |s| !s.bytes.is_empty() && s.bytes.len() + encoded.len() > SEGMENT);
+        let full = self.segments.last().map_or(true, |s| {
+            !s.bytes.is_empty() && s.bytes.len() + encoded.len() > SEGMENT
+        });
         if full {
             let first = self.entries.len();
             let capacity = encoded.len().max(SEGMENT / 4);
-            self.segments.push(Segment { bytes: Vec::with_capacity(capacity), first });
+            self.segments.push(Segment {
+                bytes: Vec::with_capacity(capacity),
+                first,
+            });
         }
         if let Some(segment) = self.segments.last_mut() {
             segment.bytes.extend_from_slice(encoded);
@@ -101,7 +103,10 @@ impl Batch {
     /// The commands in segment `k`.
     pub(super) fn commands_of(&self, k: usize) -> Range<usize> {
         let start = self.segments.get(k).map_or(self.entries.len(), |s| s.first);
-        let end = self.segments.get(k + 1).map_or(self.entries.len(), |s| s.first);
+        let end = self
+            .segments
+            .get(k + 1)
+            .map_or(self.entries.len(), |s| s.first);
         start..end
     }
 
@@ -115,11 +120,17 @@ impl Batch {
     /// The encoded bytes of command `index` (empty if its segment was released).
     pub(super) fn command(&self, index: usize) -> &[u8] {
         let k = self.segments.partition_point(|s| s.first <= index);
-        let (Some(segment), Some(entry)) = (k.checked_sub(1).and_then(|k| self.segments.get(k)), self.entries.get(index))
-        else {
+        let (Some(segment), Some(entry)) = (
+            k.checked_sub(1).and_then(|k| self.segments.get(k)),
+            self.entries.get(index),
+        ) else {
             return &[];
         };
-        let start = if index == segment.first { 0 } else { self.entries[index - 1].end };
+        let start = if index == segment.first {
+            0
+        } else {
+            self.entries[index - 1].end
+        };
         segment.bytes.get(start..entry.end).unwrap_or(&[])
     }
 }

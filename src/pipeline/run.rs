@@ -107,7 +107,11 @@ pub(super) fn run(pipe: &mut Pipeline<'_>, conn: &Connection) -> Result<Replies,
         };
         if let Err(e) = result {
             pipe.wbuf = wbuf;
-            return Err(if k == 0 && sent == 0 { Failure::Unsent(e) } else { Failure::Sent(e) });
+            return Err(if k == 0 && sent == 0 {
+                Failure::Unsent(e)
+            } else {
+                Failure::Sent(e)
+            });
         }
         if k == 0 {
             preamble_failure = read_preamble(pipe, &mut inner, &to_load)?;

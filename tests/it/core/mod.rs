@@ -15,6 +15,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 mod config;
+mod containers;
 mod data;
 mod failures;
 mod helpers;

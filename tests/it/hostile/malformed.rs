@@ -1,6 +1,7 @@
 //! Malformed frames: lengths, line ends, type bytes, scalars, aggregates, nesting.
 
 use super::*;
+use std::collections::HashMap;
 
 #[test]
 fn negative_bulk_length() {
@@ -200,4 +201,47 @@ fn nesting_within_the_limit_is_fine() {
     }
     assert_eq!(value, Value::Int(7));
     assert_eq!(client.idle_connections(), 1);
+}
+
+#[test]
+fn malformed_element_inside_an_array_breaks_the_connection() {
+    // A bad element in the middle of an array read into a container is a protocol error that
+    // discards the connection.
+    for (bytes, expected) in [
+        (
+            &b"*3\r\n$1\r\na\r\n$-5\r\n$1\r\nc\r\n"[..],
+            ProtocolError::InvalidLength,
+        ),
+        (
+            b"*2\r\n$1\r\na\r\n@oops\r\n",
+            ProtocolError::UnknownType(b'@'),
+        ),
+        (
+            b"%2\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n:x\r\n",
+            ProtocolError::InvalidInteger,
+        ),
+    ] {
+        let fake = Fake::start(vec![reply(bytes, false)]);
+        let conn = fake.connection();
+        let err = conn
+            .query::<HashMap<String, String>>(cmd("HGETALL").arg("k"))
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Protocol(e) if *e == expected),
+            "{err:?}"
+        );
+        assert!(conn.is_broken());
+        assert!(matches!(conn.get::<String>("k"), Err(Error::Broken)));
+    }
+}
+
+#[test]
+fn array_cut_short_is_an_io_error() {
+    let fake = Fake::start(vec![reply(b"*3\r\n$1\r\na\r\n$1\r\nb\r\n", true)]);
+    let conn = fake.connection();
+    let err = conn
+        .query::<Vec<String>>(cmd("LRANGE").arg("k").arg(0).arg(-1))
+        .unwrap_err();
+    assert!(err.is_io(), "{err:?}");
+    assert!(conn.is_broken());
 }
