@@ -212,13 +212,7 @@ impl<'a> Pipeline<'a> {
         keys: impl ToArgs,
         args: impl ToArgs,
     ) -> &mut Self {
-        self.helper(|c| {
-            c.arg("FCALL")
-                .arg(function)
-                .arg(keys.num_args())
-                .arg(&keys)
-                .arg(&args);
-        })
+        self.keyed("FCALL", function, &keys, &args, None)
     }
 
     /// Queues `FCALL_RO function numkeys key... arg...`.
@@ -228,13 +222,26 @@ impl<'a> Pipeline<'a> {
         keys: impl ToArgs,
         args: impl ToArgs,
     ) -> &mut Self {
-        self.helper(|c| {
-            c.arg("FCALL_RO")
-                .arg(function)
-                .arg(keys.num_args())
-                .arg(&keys)
-                .arg(&args);
-        })
+        self.keyed("FCALL_RO", function, &keys, &args, None)
+    }
+
+    /// Queues `name head numkeys key... arg...`, the shape of `FCALL` and `EVALSHA`.
+    fn keyed(
+        &mut self,
+        name: &str,
+        head: impl ToArg,
+        keys: &impl ToArgs,
+        args: &impl ToArgs,
+        script: Option<usize>,
+    ) -> &mut Self {
+        self.scratch.clear();
+        self.scratch
+            .arg(name)
+            .arg(head)
+            .arg(keys.num_args())
+            .arg(keys)
+            .arg(args);
+        self.push_scratch(script)
     }
 
     /// Queues `SET key value`.
@@ -397,14 +404,8 @@ impl<'a> Pipeline<'a> {
                 self.scripts.len() - 1
             }
         };
-        self.scratch.clear();
-        self.scratch
-            .arg(if read_only { "EVALSHA_RO" } else { "EVALSHA" })
-            .arg(script.sha())
-            .arg(keys.num_args())
-            .arg(keys)
-            .arg(args);
-        self.push_scratch(Some(index))
+        let name = if read_only { "EVALSHA_RO" } else { "EVALSHA" };
+        self.keyed(name, script.sha(), keys, args, Some(index))
     }
 
     fn helper(&mut self, build: impl FnOnce(&mut Cmd)) -> &mut Self {
