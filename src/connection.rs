@@ -432,6 +432,12 @@ impl Connection {
     /// Writes a command without reading its reply. With [`Connection::recv`] this allows
     /// hand-made pipelining and commands that reply more than once (`MONITOR`, `SUBSCRIBE`).
     ///
+    /// Read every reply with [`Connection::recv`] before calling [`Connection::req`],
+    /// [`Connection::query`] or a pipeline again: they refuse to start while a reply is already
+    /// waiting (it would otherwise be taken for theirs), failing with
+    /// [`ProtocolError::UnsolicitedReply`](crate::resp::ProtocolError::UnsolicitedReply) and
+    /// breaking the connection.
+    ///
     /// # Example
     ///
     /// ```no_run
