@@ -214,7 +214,13 @@ impl Client {
 }
 
 impl ConnectionLike for Client {
+    /// Like [`Connection::req`], on a pooled connection. Commands that change the state of
+    /// the connection they run on (`MULTI`, `WATCH`, `SELECT`, `SUBSCRIBE`, `HELLO 3`, ...) are
+    /// refused with [`Error::InvalidArgument`](crate::Error::InvalidArgument): the next caller
+    /// of that pooled connection would inherit the state. Use [`Client::get_connection`] (or a
+    /// pipeline's [`atomic`](crate::Pipeline::atomic), or [`Client::transaction`]) instead.
     fn req(&self, cmd: &Cmd) -> Result<Value> {
+        refuse_stateful(cmd)?;
         self.with_conn(|conn| conn.req(cmd))
     }
 
@@ -522,6 +528,42 @@ impl ClientBuilder {
     }
 }
 
+/// Refuses, for a pooled connection, the commands that would leave it in a state the next
+/// caller does not expect.
+fn refuse_stateful(cmd: &Cmd) -> Result<()> {
+    const STATEFUL: [&[u8]; 13] = [
+        b"MULTI",
+        b"EXEC",
+        b"DISCARD",
+        b"WATCH",
+        b"SELECT",
+        b"SUBSCRIBE",
+        b"PSUBSCRIBE",
+        b"SSUBSCRIBE",
+        b"MONITOR",
+        b"AUTH",
+        b"RESET",
+        b"QUIT",
+        b"READONLY",
+    ];
+    let mut args = cmd.args();
+    let name = args.next().unwrap_or_default();
+    let second = args.next();
+    // CLIENT REPLY OFF would silence replies; HELLO with a version switches the protocol
+    // (without one it only reports).
+    let stateful_form = (name.eq_ignore_ascii_case(b"CLIENT")
+        && second.is_some_and(|sub| sub.eq_ignore_ascii_case(b"REPLY")))
+        || (name.eq_ignore_ascii_case(b"HELLO") && second.is_some());
+    let stateful = STATEFUL.iter().any(|s| name.eq_ignore_ascii_case(s));
+    if stateful_form || stateful {
+        return Err(crate::Error::invalid_argument(format!(
+            "{} changes the state of the connection it runs on; use Client::get_connection",
+            String::from_utf8_lossy(name)
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -532,6 +574,39 @@ mod tests {
     fn client_and_script_are_send_sync() {
         assert_send_sync::<Client>();
         assert_send_sync::<Script<'static>>();
+    }
+
+    #[test]
+    fn stateful_commands_are_refused_on_the_pool() {
+        let refused = [
+            &["MULTI"][..],
+            &["select", "1"],
+            &["CLIENT", "reply", "OFF"],
+            &["Watch", "k"],
+            &["HELLO", "3"],
+        ];
+        for words in refused {
+            let mut c = Cmd::new();
+            c.arg(words);
+            assert!(
+                matches!(
+                    refuse_stateful(&c),
+                    Err(crate::Error::InvalidArgument { .. })
+                ),
+                "{words:?}"
+            );
+        }
+        for words in [
+            &["GET", "k"][..],
+            &["CLIENT", "ID"],
+            &["UNWATCH"],
+            &["HELLO"],
+            &["CLIENT", "TRACKING", "ON"],
+        ] {
+            let mut c = Cmd::new();
+            c.arg(words);
+            assert!(refuse_stateful(&c).is_ok(), "{words:?}");
+        }
     }
 
     #[test]

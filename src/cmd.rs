@@ -23,7 +23,7 @@ const HEADER_ROOM: usize = 24;
 /// assert_eq!(set.to_string(), "SET counter 5");
 /// assert_eq!(set.encoded(), b"*3\r\n$3\r\nSET\r\n$7\r\ncounter\r\n$1\r\n5\r\n");
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Cmd {
     buf: Vec<u8>,
     /// Where the header starts; it ends at `HEADER_ROOM`.
@@ -62,6 +62,15 @@ pub fn cmd(name: &str) -> Cmd {
     c.push_bytes(name.as_bytes());
     c
 }
+
+/// Two commands are equal when they send the same bytes.
+impl PartialEq for Cmd {
+    fn eq(&self, other: &Cmd) -> bool {
+        self.encoded() == other.encoded()
+    }
+}
+
+impl Eq for Cmd {}
 
 impl Default for Cmd {
     fn default() -> Self {
@@ -217,7 +226,7 @@ pub(crate) fn describe(args: Args<'_>, f: &mut dyn fmt::Write) -> fmt::Result {
 }
 
 /// Which arguments are passwords: `AUTH [user] pass`, `HELLO ... AUTH user pass`,
-/// `MIGRATE ... AUTH pass` / `AUTH2 user pass`, `CONFIG SET masterauth|requirepass v`,
+/// `MIGRATE ... AUTH pass` / `AUTH2 user pass`, `CONFIG SET masterauth|requirepass|tls-*-pass v`,
 /// `ACL SETUSER name >pass`.
 fn secret_positions(args: &[&[u8]]) -> Vec<usize> {
     let upper = |i: usize| {
@@ -242,7 +251,13 @@ fn secret_positions(args: &[&[u8]]) -> Vec<usize> {
         b"CONFIG" if upper(1) == b"SET" => {
             let mut i = 2;
             while i + 1 < args.len() {
-                if matches!(upper(i).as_slice(), b"MASTERAUTH" | b"REQUIREPASS") {
+                if matches!(
+                    upper(i).as_slice(),
+                    b"MASTERAUTH"
+                        | b"REQUIREPASS"
+                        | b"TLS-KEY-FILE-PASS"
+                        | b"TLS-CLIENT-KEY-FILE-PASS"
+                ) {
                     hidden.push(i + 1);
                 }
                 i += 2;

@@ -249,8 +249,6 @@ pub(crate) struct Inner {
     read_timeout: Option<Duration>,
     /// SHA1s confirmed in this server's script cache since this connection opened.
     pub(crate) known_scripts: HashSet<String>,
-    /// Out-of-band pushes met while waiting for replies; a later Pub/Sub API reads them.
-    pushes_skipped: u64,
     /// When the connection last went back to a pool.
     idle_since: Instant,
 }
@@ -307,11 +305,24 @@ impl Connection {
                 protocol: info.protocol,
                 read_timeout: info.read_timeout,
                 known_scripts: HashSet::new(),
-                pushes_skipped: 0,
                 idle_since: Instant::now(),
             }),
         };
-        conn.handshake(info, select)?;
+        // The handshake is part of connecting: a server that accepts but never answers must
+        // not block for ever when only a connect timeout is set.
+        let bounded = info.read_timeout.is_none() && info.connect_timeout.is_some();
+        if bounded {
+            conn.set_read_timeout(info.connect_timeout)?;
+        }
+        conn.handshake(info, select).map_err(|e| match e {
+            Error::Timeout { .. } => Error::Timeout {
+                op: Operation::Connect,
+            },
+            other => other,
+        })?;
+        if bounded {
+            conn.set_read_timeout(None)?;
+        }
         Ok(conn)
     }
 
@@ -363,7 +374,11 @@ impl Connection {
         // Read every reply before reporting the first error, so nothing is left unread.
         let mut first_error = None;
         for _ in &setup {
-            if let Value::Error(message) = inner.recv()? {
+            if let Value::Error(mut message) = inner.recv()? {
+                // A server that does not know HELLO echoes its arguments, password included.
+                if let Some(password) = password.filter(|p| !p.is_empty()) {
+                    message = message.replace(password, "******");
+                }
                 first_error.get_or_insert(Error::from_server_reply(message));
             }
         }
@@ -420,6 +435,7 @@ impl Connection {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn req(&self, cmd: &Cmd) -> Result<Value> {
+        not_empty(cmd)?;
         let mut inner = self.lock()?;
         inner.ensure_in_step()?;
         inner.write_all(cmd.encoded())?;
@@ -452,6 +468,7 @@ impl Connection {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn send(&self, cmd: &Cmd) -> Result<()> {
+        not_empty(cmd)?;
         self.lock()?.write_all(cmd.encoded())
     }
 
@@ -470,7 +487,7 @@ impl Connection {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn recv(&self) -> Result<Value> {
-        self.lock()?.recv()
+        self.lock()?.recv_any()
     }
 
     /// Returns `true` once an error has made this connection unusable.
@@ -526,7 +543,8 @@ impl Connection {
     /// ```
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> Result<()> {
         let mut inner = self.lock()?;
-        inner.stream.set_read_timeout(timeout)?;
+        let set = inner.stream.set_read_timeout(timeout).map_err(Error::Io);
+        inner.check(set)?;
         inner.read_timeout = timeout;
         Ok(())
     }
@@ -612,30 +630,54 @@ impl Inner {
         (sent, Ok(()))
     }
 
+    /// Drops `used` bytes from the front of the buffer.
+    fn consume(&mut self, used: usize) {
+        self.rpos += used;
+        if self.rpos == self.rend {
+            self.rpos = 0;
+            self.rend = 0;
+            if self.rbuf.len() > READ_BUF && self.decoder.is_idle() {
+                // A long line grew the buffer; do not keep that memory for good.
+                self.rbuf = vec![0; READ_BUF];
+            }
+        }
+    }
+
     /// Checks, before a request, that no reply is already waiting: the server may have sent
-    /// more than was asked, and the next command must not take that reply for its own.
-    /// Buffered pushes are skipped; a push still arriving is left for `recv` to skip.
+    /// more than was asked, and the next command must not take that reply, or the rest of a
+    /// partly arrived one, for its own. Pushes, whole or partial, are left alone (`recv`
+    /// skips them).
     pub(crate) fn ensure_in_step(&mut self) -> Result<()> {
         while self.rpos != self.rend {
             let decoded = self.decoder.decode(&self.rbuf[self.rpos..self.rend]);
             let (used, value) = self.check(decoded.map_err(Error::from))?;
-            self.rpos += used;
-            if self.rpos == self.rend {
-                self.rpos = 0;
-                self.rend = 0;
-            }
+            self.consume(used);
             match value {
-                Some(Value::Push(_)) => self.pushes_skipped += 1,
-                Some(_) => {
-                    self.broken = true;
-                    return Err(Error::Protocol(
-                        crate::resp::ProtocolError::UnsolicitedReply,
-                    ));
-                }
+                Some(Value::Push(_)) => {}
+                Some(_) => return self.unsolicited(),
                 None => break,
             }
         }
-        Ok(())
+        // Part of a reply is still here: fine only if it is a push.
+        let partial_push = if self.decoder.is_idle() {
+            self.rbuf
+                .get(self.rpos..self.rend)
+                .map_or(true, |b| b.is_empty() || b[0] == b'>')
+        } else {
+            self.decoder.in_push()
+        };
+        if partial_push {
+            Ok(())
+        } else {
+            self.unsolicited()
+        }
+    }
+
+    fn unsolicited(&mut self) -> Result<()> {
+        self.broken = true;
+        Err(Error::Protocol(
+            crate::resp::ProtocolError::UnsolicitedReply,
+        ))
     }
 
     /// Reads one reply, skipping out-of-band pushes.
@@ -644,30 +686,27 @@ impl Inner {
         // decoder when it is whole in the buffer and no reply is half-decoded.
         let buffered = self.rbuf.get(self.rpos..self.rend).unwrap_or(&[]);
         if buffered.starts_with(b"+OK\r\n") && self.decoder.is_idle() {
-            self.rpos += 5;
-            if self.rpos == self.rend {
-                self.rpos = 0;
-                self.rend = 0;
-            }
+            self.consume(5);
             return Ok(Value::Okay);
         }
         loop {
-            let result = self.recv_frame();
-            match self.check(result)? {
-                Value::Push(_) => self.pushes_skipped += 1,
+            match self.recv_any()? {
+                Value::Push(_) => {}
                 value => return Ok(value),
             }
         }
     }
 
+    /// Reads the next frame, pushes included.
+    pub(crate) fn recv_any(&mut self) -> Result<Value> {
+        let result = self.recv_frame();
+        self.check(result)
+    }
+
     fn recv_frame(&mut self) -> Result<Value> {
         loop {
             let (used, value) = self.decoder.decode(&self.rbuf[self.rpos..self.rend])?;
-            self.rpos += used;
-            if self.rpos == self.rend {
-                self.rpos = 0;
-                self.rend = 0;
-            }
+            self.consume(used);
             if let Some(value) = value {
                 return Ok(value);
             }
@@ -710,6 +749,15 @@ impl Inner {
         self.rend += n;
         Ok(())
     }
+}
+
+/// An empty command gets no reply from the server at all; sending one would leave the caller
+/// waiting for ever, or shift every later reply.
+pub(crate) fn not_empty(cmd: &Cmd) -> Result<()> {
+    if cmd.args_len() == 0 {
+        return Err(Error::invalid_argument("an empty command (no name)"));
+    }
+    Ok(())
 }
 
 fn closed() -> Error {

@@ -106,10 +106,12 @@ impl ConnectionLike for Connection {
     /// Also remembers, per connection, that the script is in this server's cache.
     fn invoke_script(&self, invocation: &ScriptInvocation<'_>) -> Result<Value> {
         let result = invoke_with_reload(self, invocation);
+        // Only a script that ran is known to be cached (a compile error, BUSY or a SHA1
+        // mismatch prove nothing).
         match &result {
+            Ok(_) => self.remember_script(invocation.sha()),
             Err(crate::Error::NoScript) => self.forget_script(invocation.sha()),
-            Err(e) if e.is_connection_broken() => {}
-            _ => self.remember_script(invocation.sha()),
+            Err(_) => {}
         }
         result
     }

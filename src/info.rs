@@ -373,7 +373,14 @@ fn parse_url(url: &str) -> Result<ConnectionInfo, UrlError> {
     match scheme {
         "redis" | "rediss" => parse_tcp(&mut info, rest, scheme == "rediss")?,
         "unix" | "redis+unix" => {
-            let path = rest.rsplit_once('@').map_or(rest, |(_, path)| path);
+            // `unix://user:pass@/path/to/sock`: the credentials come before the path.
+            let path = match rest.rsplit_once('@') {
+                Some((userinfo, path)) => {
+                    apply_userinfo(&mut info, userinfo)?;
+                    path
+                }
+                None => rest,
+            };
             if path.is_empty() {
                 return Err(bad("unix:// needs a socket path"));
             }
@@ -390,6 +397,27 @@ fn parse_url(url: &str) -> Result<ConnectionInfo, UrlError> {
     Ok(info)
 }
 
+/// `user:password`, `:password`, or the old password-only `password`, percent-decoded.
+fn apply_userinfo(info: &mut ConnectionInfo, userinfo: &str) -> Result<(), UrlError> {
+    let (user, pass) = match userinfo.split_once(':') {
+        Some((u, p)) => (u, Some(p)),
+        None => (userinfo, None),
+    };
+    if !user.is_empty() {
+        info.username = Some(percent_decode(user)?);
+    }
+    if let Some(pass) = pass {
+        // Never echo the password, even in a decoding error.
+        let pass =
+            percent_decode(pass).map_err(|_| bad("the password is not valid percent-encoding"))?;
+        info.password = Some(Password(pass));
+    } else if info.username.is_some() {
+        // `redis://secret@host` is the old password-only form.
+        info.password = info.username.take().map(Password);
+    }
+    Ok(())
+}
+
 fn parse_tcp(info: &mut ConnectionInfo, rest: &str, tls: bool) -> Result<(), UrlError> {
     let (authority, path) = match rest.find('/') {
         Some(at) => (&rest[..at], &rest[at + 1..]),
@@ -398,22 +426,7 @@ fn parse_tcp(info: &mut ConnectionInfo, rest: &str, tls: bool) -> Result<(), Url
     // The password may itself contain '@' if not percent-encoded; the last '@' ends it.
     let hostport = match authority.rsplit_once('@') {
         Some((userinfo, hostport)) => {
-            let (user, pass) = match userinfo.split_once(':') {
-                Some((u, p)) => (u, Some(p)),
-                None => (userinfo, None),
-            };
-            if !user.is_empty() {
-                info.username = Some(percent_decode(user)?);
-            }
-            if let Some(pass) = pass {
-                // Never echo the password, even in a decoding error.
-                let pass = percent_decode(pass)
-                    .map_err(|_| bad("the password is not valid percent-encoding"))?;
-                info.password = Some(Password(pass));
-            } else if info.username.is_some() {
-                // `redis://secret@host` is the old password-only form.
-                info.password = info.username.take().map(Password);
-            }
+            apply_userinfo(info, userinfo)?;
             hostport
         }
         None => authority,
@@ -490,7 +503,15 @@ fn parse_duration(value: &str) -> Result<Option<Duration>, UrlError> {
     if !(0.0..=1e9).contains(&secs) {
         return Err(invalid());
     }
-    Ok((secs > 0.0).then(|| Duration::from_secs_f64(secs)))
+    if secs == 0.0 {
+        return Ok(None);
+    }
+    // Below a nanosecond the Duration would be zero, which sockets refuse.
+    let duration = Duration::from_secs_f64(secs);
+    if duration.is_zero() {
+        return Err(invalid());
+    }
+    Ok(Some(duration))
 }
 
 fn percent_decode(s: &str) -> Result<String, UrlError> {
@@ -563,6 +584,13 @@ mod tests {
         assert_eq!((info.username(), info.has_password()), (None, true));
         let info = ConnectionInfo::from_url("redis://legacy@h").unwrap();
         assert_eq!((info.username(), info.has_password()), (None, true));
+        let info = ConnectionInfo::from_url("unix://alice:pw@/tmp/r.sock").unwrap();
+        assert_eq!(info.addr, Addr::Unix("/tmp/r.sock".into()));
+        assert_eq!(
+            (info.username(), info.has_password()),
+            (Some("alice"), true)
+        );
+        assert!(ConnectionInfo::from_url("redis://h?timeout=1e-10").is_err());
         let info = ConnectionInfo::from_url("unix:///tmp/r.sock?db=4&password=x").unwrap();
         assert_eq!(info.addr, Addr::Unix("/tmp/r.sock".into()));
         assert_eq!(info.db(), 4);

@@ -76,6 +76,8 @@ pub struct Pipeline<'a> {
     scratch: Cmd,
     /// Reused for each write.
     wbuf: Vec<u8>,
+    /// An empty command was queued: the batch is refused.
+    invalid: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -137,6 +139,12 @@ impl Client {
             }
             match pipe.execute::<T>() {
                 Err(Error::WatchConflict) => continue,
+                // The batch may have failed before EXEC cleared the WATCH (a preload refused,
+                // say): clear it so no stale WATCH reaches the pool.
+                Err(e) if !conn.is_broken() => {
+                    conn.req(&cmd("UNWATCH"))?;
+                    return Err(e);
+                }
                 other => return other,
             }
         })
@@ -159,6 +167,7 @@ impl<'a> Pipeline<'a> {
             atomic: false,
             scratch: Cmd::new(),
             wbuf: Vec::new(),
+            invalid: false,
         }
     }
 
@@ -175,6 +184,10 @@ impl<'a> Pipeline<'a> {
 
     /// Queues a command.
     pub fn cmd(&mut self, cmd: &Cmd) -> &mut Self {
+        if cmd.args_len() == 0 {
+            // The server never answers an empty command; refuse the batch at execute.
+            self.invalid = true;
+        }
         self.push(cmd.encoded(), None)
     }
 
@@ -328,6 +341,7 @@ impl<'a> Pipeline<'a> {
     pub fn clear(&mut self) {
         self.batch.clear();
         self.scripts.clear();
+        self.invalid = false;
     }
 
     /// Sends the batch and converts the replies of the commands not ignored, as one array,
@@ -363,6 +377,12 @@ impl<'a> Pipeline<'a> {
     }
 
     fn execute_replies(&mut self) -> Result<run::Replies> {
+        if self.invalid {
+            self.clear();
+            return Err(Error::invalid_argument(
+                "an empty command (no name) was queued",
+            ));
+        }
         if self.is_empty() {
             return Ok(run::Replies {
                 kept: Vec::new(),

@@ -365,12 +365,24 @@ impl<'c> Script<'c> {
 /// # client.register_script("return 1").call_on::<(), _>(&Check, (), ())?;
 /// # Ok::<(), redline::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct ScriptInvocation<'a> {
     sha: &'a str,
     source: Option<&'a [u8]>,
     command: &'a Cmd,
     read_only: bool,
+}
+
+/// Shows the SHA1, the source's length (not its bytes) and the command.
+impl fmt::Debug for ScriptInvocation<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ScriptInvocation")
+            .field("sha", &self.sha)
+            .field("source_len", &self.source.map(<[u8]>::len))
+            .field("command", self.command)
+            .field("read_only", &self.read_only)
+            .finish()
+    }
 }
 
 impl<'a> ScriptInvocation<'a> {

@@ -144,6 +144,8 @@ const MAX_HEADER_LINE: usize = 64;
 const MAX_DOUBLE_LINE: usize = 512;
 /// The fewest bytes one element of an aggregate can take (`_\r\n`), to bound pre-allocation.
 const MIN_ELEMENT_LEN: usize = 3;
+/// Elements reserved up front for a nested aggregate (pairs, small tables); more grow as needed.
+const NESTED_RESERVE: usize = 16;
 
 /// A streaming decoder: feed it bytes as they arrive, take replies as they complete.
 ///
@@ -268,6 +270,12 @@ impl Decoder {
     /// ```
     pub fn is_idle(&self) -> bool {
         self.stack.is_empty() && self.bulk.is_none() && self.scanned == 0
+    }
+
+    /// Whether the reply being decoded is an out-of-band push (its outermost aggregate is a
+    /// RESP3 `>`), as opposed to an ordinary reply.
+    pub fn in_push(&self) -> bool {
+        matches!(self.stack.first(), Some(frame) if matches!(frame.kind, FrameKind::Push))
     }
 
     /// Forgets any half-decoded reply.
@@ -456,7 +464,13 @@ impl Decoder {
         ) {
             return Err(ProtocolError::UnknownType(kind));
         }
-        let from = self.scanned.max(1);
+        // A caller that re-feeds fewer bytes than were scanned breaks the contract; rescan
+        // rather than panic.
+        let from = if self.scanned <= buf.len() {
+            self.scanned.max(1)
+        } else {
+            1
+        };
         let Some(nl) = memchr(b'\n', &buf[from..]).map(|i| i + from) else {
             self.scanned = buf.len();
             if buf.len() > max_line {
@@ -561,8 +575,13 @@ impl Decoder {
                 } else {
                     len
                 };
-                // Reserve only what the bytes already here could fill.
-                let room = (buf.len() - used) / MIN_ELEMENT_LEN + 1;
+                // Reserve only what the bytes already here could fill, and only once: nested
+                // aggregates would otherwise count the same bytes again at every level.
+                let room = if self.stack.is_empty() {
+                    (buf.len() - used) / MIN_ELEMENT_LEN + 1
+                } else {
+                    NESTED_RESERVE
+                };
                 let capacity = len.min(room);
                 self.stack.push(Frame::new(frame_kind, values, capacity));
                 return Ok(Step::Opened(used));

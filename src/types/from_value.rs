@@ -21,7 +21,7 @@ use std::hash::{BuildHasher, Hash};
 /// | `String`, `Vec<u8>` | bulk, status and verbatim strings; integers, doubles, big numbers (`String`) |
 /// | `Option<T>` | nil as `None`, else `T` |
 /// | `Vec<T>`, `HashSet`, `BTreeSet` | arrays, sets, pushes; a map as pairs when `T` is a pair |
-/// | `HashMap`, `BTreeMap` | maps; arrays of alternating keys and values (RESP2 `HGETALL`) |
+/// | `HashMap`, `BTreeMap` | maps; arrays of alternating keys and values (RESP2 `HGETALL`); arrays of two-element arrays (RESP3 `ZRANGE ... WITHSCORES`) |
 /// | tuples | arrays of exactly that length; in a `Vec`, also a flat array read in pairs |
 ///
 /// # Example
@@ -54,7 +54,19 @@ pub trait FromValue: Sized {
     /// (`k1 v1 k2 v2`) two at a time.
     #[doc(hidden)]
     fn from_values(items: Vec<Value>) -> Result<Vec<Self>> {
-        items.into_iter().map(Self::from_value).collect()
+        let mut out = Vec::with_capacity(items.len());
+        let mut rest = items.into_iter();
+        while let Some(item) = rest.next() {
+            match Self::from_value(item) {
+                Ok(converted) => out.push(converted),
+                // A server error further on wins over a complaint about this element's type.
+                Err(e @ Error::Conversion { .. }) => {
+                    return Err(nested_error(rest.as_slice()).unwrap_or(e));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -261,6 +273,24 @@ impl<T: FromValue + Ord> FromValue for BTreeSet<T> {
 fn pairs<C: ?Sized>(value: Value) -> Result<Vec<(Value, Value)>> {
     match data(value)? {
         Value::Map(pairs) => Ok(pairs),
+        // RESP3 replies pairs as two-element arrays (ZRANGE ... WITHSCORES).
+        Value::Array(items)
+            if !items.is_empty()
+                && items
+                    .iter()
+                    .all(|i| matches!(i, Value::Array(pair) if pair.len() == 2)) =>
+        {
+            Ok(items
+                .into_iter()
+                .filter_map(|pair| match pair {
+                    Value::Array(pair) => {
+                        let mut it = pair.into_iter();
+                        Some((it.next()?, it.next()?))
+                    }
+                    _ => None,
+                })
+                .collect())
+        }
         Value::Array(items) if items.len() % 2 != 0 => match nested_error(&items) {
             Some(e) => Err(e),
             None => Err(Error::conversion::<C>(&Value::Array(items))),

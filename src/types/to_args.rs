@@ -119,8 +119,24 @@ impl ToArg for f64 {
 }
 impl ToArg for f32 {
     fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
-        f64::from(*self).with_bytes(f)
+        // The shortest form that reads back as this f32 (0.1, not 0.10000000149011612).
+        match format_f32(*self) {
+            Some((buf, len)) => f(&buf[..len]),
+            None => f64::from(*self).with_bytes(f),
+        }
     }
+}
+
+fn format_f32(value: f32) -> Option<([u8; 48], usize)> {
+    use std::io::Write as _;
+    if !value.is_finite() || (value != 0.0 && !(1e-5..1e16).contains(&value.abs())) {
+        return None; // inf, nan and extreme magnitudes: the f64 path writes those.
+    }
+    let mut buf = [0u8; 48];
+    let mut cursor = &mut buf[..];
+    write!(cursor, "{value}").ok()?;
+    let len = 48 - cursor.len();
+    Some((buf, len))
 }
 
 macro_rules! int_arg {
@@ -253,6 +269,8 @@ mod tests {
         assert_eq!(bytes(0.1f64), b"0.1");
         assert_eq!(bytes(1e300f64), b"1e300");
         assert_eq!(bytes(-2.5e-10f64), b"-2.5e-10");
+        assert_eq!(bytes(0.1f32), b"0.1");
+        assert_eq!(bytes(f32::INFINITY), b"inf");
     }
 
     #[test]

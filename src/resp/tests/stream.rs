@@ -228,3 +228,12 @@ fn claimed_bulk_length_is_not_reserved_up_front() {
         buf.capacity()
     );
 }
+
+#[test]
+fn refeeding_fewer_bytes_than_scanned_does_not_panic() {
+    // Misuse of the streaming contract: the decoder must not panic on it.
+    let mut decoder = Decoder::new(limits());
+    assert_eq!(decoder.decode(b"+OK").unwrap(), (0, None));
+    assert_eq!(decoder.decode(b"+O").unwrap(), (0, None));
+    assert_eq!(decoder.decode(b"+OK\r\n").unwrap(), (5, Some(Value::Okay)));
+}

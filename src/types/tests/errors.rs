@@ -136,3 +136,28 @@ fn conversion_errors_name_the_type_and_describe_without_payload() {
     assert!(!e.is_connection_broken());
     assert_eq!(e.server_kind(), None);
 }
+
+#[test]
+fn a_later_server_error_wins_over_an_earlier_conversion_error() {
+    let reply = Value::Array(vec![
+        Value::Bulk(b"x".to_vec()),
+        Value::Error("WRONGTYPE Operation against a key".into()),
+    ]);
+    let err = Vec::<i64>::from_value(reply).unwrap_err();
+    assert_eq!(
+        err.server_kind(),
+        Some(crate::ServerErrorKind::WrongType),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn maps_read_resp3_arrays_of_pairs() {
+    let reply = Value::Array(vec![
+        Value::Array(vec![Value::Bulk(b"a".to_vec()), Value::Double(1.5)]),
+        Value::Array(vec![Value::Bulk(b"b".to_vec()), Value::Double(2.0)]),
+    ]);
+    let map: std::collections::HashMap<String, f64> = FromValue::from_value(reply).unwrap();
+    assert_eq!(map["a"], 1.5);
+    assert_eq!(map["b"], 2.0);
+}

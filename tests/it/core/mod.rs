@@ -21,6 +21,7 @@ mod failures;
 mod helpers;
 mod pool;
 mod replies;
+mod state;
 
 /// A command from whitespace-free words.
 pub(super) fn command(words: &[&str]) -> Cmd {

@@ -84,3 +84,46 @@ fn error_reply_from_fake_keeps_connection() {
     assert_eq!(client.ping().unwrap(), "PONG");
     assert_eq!(fake.commands().len(), 3);
 }
+
+#[test]
+fn handshake_is_bounded_by_the_connect_timeout() {
+    // The server accepts and never answers AUTH: with only a connect timeout set, opening the
+    // connection must fail with a timeout rather than block for ever.
+    let fake = Fake::start(vec![vec![Step::Read, Step::Pause(Duration::from_secs(5))]]);
+    let client = Client::builder()
+        .host("127.0.0.1")
+        .port(fake.port)
+        .password("pw")
+        .connect_timeout(Some(Duration::from_millis(200)))
+        .build();
+    let err = client.get_connection().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                op: Operation::Connect
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn hello_errors_never_echo_the_password() {
+    // An old server that does not know HELLO echoes its arguments, password included.
+    let fake = Fake::start(vec![reply(
+        b"-ERR unknown command 'HELLO', with args beginning with: '3' 'AUTH' 'default' 'hunter2' \r\n",
+        false,
+    )]);
+    let client = Client::builder()
+        .host("127.0.0.1")
+        .port(fake.port)
+        .password("hunter2")
+        .protocol(redline::Protocol::Resp3)
+        .read_timeout(Some(Duration::from_secs(1)))
+        .build();
+    let err = client.get_connection().unwrap_err();
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+    assert!(!format!("{err:?}").contains("hunter2"), "{err:?}");
+    assert!(err.to_string().contains("******"), "{err}");
+}

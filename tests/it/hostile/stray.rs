@@ -78,3 +78,23 @@ fn pool_reuses_a_clean_connection() {
     assert_eq!(fake.commands().len(), 2);
     assert_eq!(client.idle_connections(), 1);
 }
+
+#[test]
+fn partly_arrived_stray_reply_is_not_taken_by_the_next_command() {
+    // PING is answered with PONG and the start of a second reply; the next command must not
+    // complete that stray reply and return it as its own.
+    let fake = Fake::start(vec![vec![
+        Step::Read,
+        Step::Write(b"+PONG\r\n*2\r\n:1\r\n".to_vec()),
+        Step::Read,
+        Step::Write(b":42\r\n".to_vec()),
+    ]]);
+    let conn = fake.connection();
+    assert_eq!(conn.ping().unwrap(), "PONG");
+    let err = conn.incr("k").unwrap_err();
+    assert!(
+        matches!(err, Error::Protocol(ProtocolError::UnsolicitedReply)),
+        "{err:?}"
+    );
+    assert!(conn.is_broken());
+}

@@ -126,3 +126,26 @@ fn pooled_client_reloads_after_a_flush() {
         assert_eq!(multiply.call::<i64>("x", 4).unwrap(), 8);
     }
 }
+
+#[test]
+fn a_script_that_failed_to_compile_is_not_remembered_as_cached() {
+    let server = RedisServer::start();
+    let client = server.client();
+    let conn = client.get_connection().unwrap();
+    let broken = client.register_script("return +");
+    let err = broken.call_on::<(), _>(&conn, (), ()).unwrap_err();
+    assert!(matches!(err, Error::Script { .. }), "{err:?}");
+    // The same connection must still try to load it before a batch, and report the compile
+    // error, not a NOSCRIPT from skipping the load.
+    let err = conn
+        .pipeline()
+        .script(&broken, (), ())
+        .execute::<Vec<Value>>()
+        .unwrap_err();
+    match err {
+        Error::Pipeline { source, .. } => {
+            assert!(matches!(*source, Error::Script { .. }), "{source:?}")
+        }
+        other => panic!("{other:?}"),
+    }
+}

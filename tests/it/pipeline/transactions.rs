@@ -189,3 +189,49 @@ fn manual_watch_on_a_connection_gives_watch_conflict() {
         assert_eq!(v, 5);
     }
 }
+
+#[test]
+fn a_transaction_failing_before_exec_leaves_no_watch() {
+    // A user who may not run SCRIPT EXISTS, and a script too large to load without asking:
+    // the batch fails at the preload, before EXEC, with the key watched. The connection must
+    // go back to the pool without that WATCH.
+    let server = RedisServer::start();
+    let admin = server.client();
+    let _: () = admin
+        .query(
+            cmd("ACL")
+                .arg("SETUSER")
+                .arg("limited")
+                .arg("on")
+                .arg(">pw")
+                .arg("~*")
+                .arg("+@all")
+                .arg("-script|exists"),
+        )
+        .unwrap();
+    let client = server
+        .builder()
+        .username("limited")
+        .password("pw")
+        .max_idle(1)
+        .build();
+    let big = client.register_script(format!("-- {}\nreturn 1", "x".repeat(70 * 1024)));
+    let err = client
+        .transaction(["watched"], |_conn, pipe| {
+            pipe.script(&big, (), ());
+            Ok(())
+        })
+        .map(|_: Vec<Value>| ())
+        .unwrap_err();
+    assert_eq!(err.server_kind(), Some(ServerErrorKind::NoPerm), "{err:?}");
+    // Another client changes the key the failed transaction watched.
+    admin.set("watched", 1).unwrap();
+    // An unrelated transaction on the same pooled connection must not see a stale WATCH.
+    let (ok,): (bool,) = client
+        .pipeline()
+        .atomic()
+        .set("other", 1)
+        .execute()
+        .unwrap();
+    assert!(ok);
+}
