@@ -1,7 +1,7 @@
 //! The command builder: `cmd("SET").arg("k").arg(5)`.
 
 use crate::resp::{write_bulk, Escaped};
-use crate::types::ToArgs;
+use crate::types::{ToArg, ToArgs};
 use std::fmt;
 
 /// Room kept in front of the arguments for the `*<argc>\r\n` header (`*`, 20 digits, CRLF).
@@ -97,6 +97,17 @@ impl Cmd {
     pub fn arg<T: ToArgs>(&mut self, arg: T) -> &mut Cmd {
         arg.write_args(self);
         self
+    }
+
+    /// Appends `head numkeys key... arg...`: the shape of `EVAL`, `EVALSHA` and `FCALL`
+    /// after their name, with `numkeys` counted from `keys`.
+    pub(crate) fn keyed(
+        &mut self,
+        head: impl ToArg,
+        keys: &impl ToArgs,
+        args: &impl ToArgs,
+    ) -> &mut Cmd {
+        self.arg(head).arg(keys.num_args()).arg(keys).arg(args)
     }
 
     /// Appends one argument given as raw bytes.

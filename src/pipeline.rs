@@ -248,12 +248,7 @@ impl<'a> Pipeline<'a> {
         script: Option<usize>,
     ) -> &mut Self {
         self.scratch.clear();
-        self.scratch
-            .arg(name)
-            .arg(head)
-            .arg(keys.num_args())
-            .arg(keys)
-            .arg(args);
+        self.scratch.arg(name).keyed(head, keys, args);
         self.push_scratch(script)
     }
 

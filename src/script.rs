@@ -249,11 +249,7 @@ impl<'c> Script<'c> {
     ) -> Result<T> {
         let name = if read_only { "EVALSHA_RO" } else { "EVALSHA" };
         with_scratch(name, |command| {
-            command
-                .arg(&*self.sha)
-                .arg(keys.num_args())
-                .arg(keys)
-                .arg(args);
+            command.keyed(&*self.sha, keys, args);
             T::from_value(target.invoke_script(&self.invocation(command, read_only))?)
         })
     }

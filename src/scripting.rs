@@ -1,6 +1,6 @@
 //! The scripting commands: `EVAL` and friends, `SCRIPT ...`, and Redis 7 functions.
 
-use crate::cmd::{cmd, Cmd};
+use crate::cmd::{cmd, with_scratch};
 use crate::connection_like::ConnectionLike;
 use crate::error::{Error, Result};
 use crate::resp::Value;
@@ -209,7 +209,7 @@ pub trait ScriptingCommands: ConnectionLike {
         keys: impl ToArgs,
         args: impl ToArgs,
     ) -> Result<T> {
-        T::from_value(self.req(&script_cmd("EVAL", script, &keys, &args))?)
+        keyed(self, "EVAL", script, &keys, &args)
     }
 
     /// `EVAL_RO`: like [`eval`](ScriptingCommands::eval), refusing writes.
@@ -229,7 +229,7 @@ pub trait ScriptingCommands: ConnectionLike {
         keys: impl ToArgs,
         args: impl ToArgs,
     ) -> Result<T> {
-        T::from_value(self.req(&script_cmd("EVAL_RO", script, &keys, &args))?)
+        keyed(self, "EVAL_RO", script, &keys, &args)
     }
 
     /// `EVALSHA sha numkeys key... arg...`: no reload on `NOSCRIPT` (that is [`Script`]'s job).
@@ -247,7 +247,7 @@ pub trait ScriptingCommands: ConnectionLike {
     /// # Ok::<(), redline::Error>(())
     /// ```
     fn evalsha<T: FromValue>(&self, sha: &str, keys: impl ToArgs, args: impl ToArgs) -> Result<T> {
-        T::from_value(self.req(&script_cmd("EVALSHA", sha, &keys, &args))?)
+        keyed(self, "EVALSHA", sha, &keys, &args)
     }
 
     /// `EVALSHA_RO`: like [`evalsha`](ScriptingCommands::evalsha), refusing writes.
@@ -267,7 +267,7 @@ pub trait ScriptingCommands: ConnectionLike {
         keys: impl ToArgs,
         args: impl ToArgs,
     ) -> Result<T> {
-        T::from_value(self.req(&script_cmd("EVALSHA_RO", sha, &keys, &args))?)
+        keyed(self, "EVALSHA_RO", sha, &keys, &args)
     }
 
     /// `SCRIPT LOAD source`: the SHA1 the server computed.
@@ -382,7 +382,7 @@ pub trait ScriptingCommands: ConnectionLike {
         keys: impl ToArgs,
         args: impl ToArgs,
     ) -> Result<T> {
-        T::from_value(self.req(&script_cmd("FCALL", function, &keys, &args))?)
+        keyed(self, "FCALL", function, &keys, &args)
     }
 
     /// `FCALL_RO`: for functions flagged `no-writes`.
@@ -406,7 +406,7 @@ pub trait ScriptingCommands: ConnectionLike {
         keys: impl ToArgs,
         args: impl ToArgs,
     ) -> Result<T> {
-        T::from_value(self.req(&script_cmd("FCALL_RO", function, &keys, &args))?)
+        keyed(self, "FCALL_RO", function, &keys, &args)
     }
 
     /// `FUNCTION DELETE library`.
@@ -576,10 +576,22 @@ fn convert<T: FromValue>(value: Value) -> Result<T> {
     T::from_value(value)
 }
 
-fn script_cmd(name: &str, script: impl ToArg, keys: &impl ToArgs, args: &impl ToArgs) -> Cmd {
-    let mut c = cmd(name);
-    c.arg(script).arg(keys.num_args()).arg(keys).arg(args);
-    c
+/// Sends `name head numkeys key... arg...`, built in the thread's reused command buffer.
+fn keyed<C, T>(
+    target: &C,
+    name: &str,
+    head: impl ToArg,
+    keys: &impl ToArgs,
+    args: &impl ToArgs,
+) -> Result<T>
+where
+    C: ConnectionLike + ?Sized,
+    T: FromValue,
+{
+    with_scratch(name, |c| {
+        c.keyed(head, keys, args);
+        T::from_value(target.req(c)?)
+    })
 }
 
 fn flush_arg(mode: FlushMode) -> Option<&'static str> {
