@@ -92,6 +92,7 @@ mod commands;
 mod connection;
 mod connection_like;
 mod error;
+mod function;
 mod info;
 mod pipeline;
 pub mod resp;
@@ -105,12 +106,10 @@ pub use commands::Commands;
 pub use connection::Connection;
 pub use connection_like::ConnectionLike;
 pub use error::{Error, Operation, Result, ServerErrorKind};
+pub use function::{EngineStats, FunctionInfo, FunctionStats, LibraryInfo, RunningScript};
 pub use info::{Addr, ConnectionInfo, Protocol};
 pub use pipeline::Pipeline;
 pub use resp::Value;
 pub use script::{invoke_with_reload, script_sha, Script, ScriptInvocation};
-pub use scripting::{
-    EngineStats, FlushMode, FunctionInfo, FunctionStats, LibraryInfo, RestorePolicy, RunningScript,
-    ScriptingCommands,
-};
+pub use scripting::{FlushMode, RestorePolicy, ScriptingCommands};
 pub use types::{FromValue, ToArg, ToArgs};

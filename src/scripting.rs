@@ -2,7 +2,10 @@
 
 use crate::cmd::{cmd, with_scratch};
 use crate::connection_like::ConnectionLike;
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::function::{
+    field, library_info, EngineStats, FunctionStats, LibraryInfo, RunningScript,
+};
 use crate::resp::Value;
 use crate::types::{FromValue, ToArg, ToArgs};
 use std::collections::HashMap;
@@ -51,120 +54,6 @@ pub enum RestorePolicy {
     Replace,
     /// `FLUSH`: delete every library first.
     Flush,
-}
-
-/// One library from `FUNCTION LIST`.
-///
-/// # Example
-///
-/// ```no_run
-/// # use redline::ScriptingCommands;
-/// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-/// # let code = "#!lua name=mylib\nredis.register_function('one', function() return 1 end)";
-/// # client.function_load(code, true)?;
-/// let libraries = client.function_list(Some("mylib"), true)?;
-/// assert_eq!(libraries[0].name, "mylib");
-/// assert_eq!(libraries[0].engine, "LUA");
-/// assert!(libraries[0].code.is_some());
-/// # Ok::<(), redline::Error>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LibraryInfo {
-    /// The library name (`#!lua name=...`).
-    pub name: String,
-    /// The engine, `LUA`.
-    pub engine: String,
-    /// Its functions.
-    pub functions: Vec<FunctionInfo>,
-    /// The source, when asked for with `with_code`.
-    pub code: Option<String>,
-}
-
-/// One function of a [`LibraryInfo`].
-///
-/// # Example
-///
-/// ```no_run
-/// # use redline::ScriptingCommands;
-/// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-/// # let code = "#!lua name=mylib\nredis.register_function('one', function() return 1 end)";
-/// # client.function_load(code, true)?;
-/// let library = &client.function_list(Some("mylib"), false)?[0];
-/// let names: Vec<&str> = library.functions.iter().map(|f| f.name.as_str()).collect();
-/// assert_eq!(names, ["one"]);
-/// # Ok::<(), redline::Error>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FunctionInfo {
-    /// The function name, as passed to `FCALL`.
-    pub name: String,
-    /// The description given at registration, if any.
-    pub description: Option<String>,
-    /// Flags such as `no-writes`.
-    pub flags: Vec<String>,
-}
-
-/// The reply of `FUNCTION STATS`.
-///
-/// # Example
-///
-/// ```no_run
-/// # use redline::ScriptingCommands;
-/// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-/// let stats = client.function_stats()?;
-/// assert!(stats.running_script.is_none());
-/// println!("{} Lua libraries", stats.engines["LUA"].libraries_count);
-/// # Ok::<(), redline::Error>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FunctionStats {
-    /// The function running now, if any.
-    pub running_script: Option<RunningScript>,
-    /// Per engine (`LUA`): how many libraries and functions are loaded.
-    pub engines: HashMap<String, EngineStats>,
-}
-
-/// The function that `FUNCTION STATS` saw running.
-///
-/// # Example
-///
-/// ```no_run
-/// # use redline::ScriptingCommands;
-/// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-/// if let Some(running) = client.function_stats()?.running_script {
-///     println!("{} has run for {} ms", running.name, running.duration_ms);
-/// }
-/// # Ok::<(), redline::Error>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RunningScript {
-    /// The function's name.
-    pub name: String,
-    /// The command that called it, with its arguments.
-    pub command: Vec<String>,
-    /// How long it has run, in milliseconds.
-    pub duration_ms: i64,
-}
-
-/// Per-engine counts in [`FunctionStats`].
-///
-/// # Example
-///
-/// ```no_run
-/// # use redline::ScriptingCommands;
-/// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-/// let stats = client.function_stats()?;
-/// if let Some(lua) = stats.engines.get("LUA") {
-///     assert!(lua.functions_count >= lua.libraries_count);
-/// }
-/// # Ok::<(), redline::Error>(())
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct EngineStats {
-    /// Libraries loaded.
-    pub libraries_count: i64,
-    /// Functions loaded.
-    pub functions_count: i64,
 }
 
 /// Scripting commands on every [`ConnectionLike`]: `EVAL`, `EVALSHA` and their `_RO` forms,
@@ -572,7 +461,7 @@ pub trait ScriptingCommands: ConnectionLike {
 impl<C: ConnectionLike + ?Sized> ScriptingCommands for C {}
 
 /// `FromValue::from_value`, shortened for the helpers above.
-fn convert<T: FromValue>(value: Value) -> Result<T> {
+pub(crate) fn convert<T: FromValue>(value: Value) -> Result<T> {
     T::from_value(value)
 }
 
@@ -600,37 +489,4 @@ fn flush_arg(mode: FlushMode) -> Option<&'static str> {
         FlushMode::Sync => Some("SYNC"),
         FlushMode::Async => Some("ASYNC"),
     }
-}
-
-/// Takes a field out of a reply map; a missing one is a conversion error naming it.
-fn field<T: FromValue>(map: &mut HashMap<String, Value>, name: &'static str) -> Result<T> {
-    match map.remove(name) {
-        Some(v) => T::from_value(v),
-        None => Err(Error::Conversion {
-            expected: name,
-            got: "a reply without that field".into(),
-        }),
-    }
-}
-
-fn library_info(value: Value) -> Result<LibraryInfo> {
-    let mut map: HashMap<String, Value> = convert(value)?;
-    let functions: Vec<Value> = field(&mut map, "functions")?;
-    let functions = functions
-        .into_iter()
-        .map(|f| {
-            let mut f: HashMap<String, Value> = convert(f)?;
-            Ok(FunctionInfo {
-                name: field(&mut f, "name")?,
-                description: field(&mut f, "description")?,
-                flags: field(&mut f, "flags")?,
-            })
-        })
-        .collect::<Result<_>>()?;
-    Ok(LibraryInfo {
-        name: field(&mut map, "library_name")?,
-        engine: field(&mut map, "engine")?,
-        functions,
-        code: map.remove("library_code").map(convert).transpose()?,
-    })
 }

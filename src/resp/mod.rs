@@ -9,6 +9,7 @@
 //! Nothing here touches a socket, so a fuzzer or a test can drive it with plain byte slices.
 
 mod encode;
+mod limits;
 mod parse;
 mod value;
 
@@ -16,8 +17,9 @@ pub(crate) use encode::{decimal, float};
 pub use encode::{
     write_array_header, write_bulk, write_command, write_f64, write_int, write_u64, write_value,
 };
+pub use limits::{Limits, ProtocolError};
 pub(crate) use parse::parse_i64;
-pub use parse::{parse, Decoder, Limits, ProtocolError};
+pub use parse::{parse, Decoder};
 pub(crate) use value::Escaped;
 pub use value::Value;
 

@@ -1,0 +1,318 @@
+//! [`ClientBuilder`]: the settings of a [`Client`], one by one or starting from a URL.
+
+use super::{Client, Shared};
+use crate::error::Result;
+use crate::info::{Addr, ConnectionInfo, Password, Protocol};
+use crate::resp::Limits;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Defaults to 16: idle connections kept for reuse.
+const DEFAULT_MAX_IDLE: usize = 16;
+
+/// Builds a [`Client`] setting by setting, or starting from a URL.
+///
+/// # Example
+///
+/// ```
+/// use redline::{Client, Protocol};
+/// use std::time::Duration;
+///
+/// let client = Client::builder()
+///     .host("127.0.0.1")
+///     .port(6380)
+///     .db(1)
+///     .protocol(Protocol::Resp3)
+///     .read_timeout(Some(Duration::from_secs(2)))
+///     .client_name("batch-job")
+///     .build();
+/// assert_eq!(client.connection_info().db(), 1);
+/// ```
+#[derive(Clone, Debug)]
+pub struct ClientBuilder {
+    info: ConnectionInfo,
+    max_idle: usize,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            info: ConnectionInfo::default(),
+            max_idle: DEFAULT_MAX_IDLE,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Starts from a URL (see [`ConnectionInfo`] for the grammar).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidUrl`](crate::Error::InvalidUrl).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::ClientBuilder;
+    ///
+    /// let client = ClientBuilder::from_url("redis://127.0.0.1:6379/3")?
+    ///     .client_name("worker")
+    ///     .build();
+    /// assert_eq!(client.connection_info().db(), 3);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn from_url(url: &str) -> Result<ClientBuilder> {
+        Ok(ClientBuilder::from_info(ConnectionInfo::from_url(url)?))
+    }
+
+    /// Starts from existing settings.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::{ClientBuilder, ConnectionInfo};
+    ///
+    /// let info = ConnectionInfo::from_url("redis://127.0.0.1:6380")?;
+    /// let client = ClientBuilder::from_info(info.clone()).max_idle(4).build();
+    /// assert_eq!(client.connection_info(), &info);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn from_info(info: ConnectionInfo) -> ClientBuilder {
+        ClientBuilder {
+            info,
+            max_idle: DEFAULT_MAX_IDLE,
+        }
+    }
+
+    fn tcp(mut self, f: impl FnOnce(&mut String, &mut u16)) -> Self {
+        let (mut host, mut port, tls) = match &self.info.addr {
+            Addr::Tcp { host, port, tls } => (host.clone(), *port, *tls),
+            Addr::Unix(_) => ("127.0.0.1".to_string(), 6379, false),
+        };
+        f(&mut host, &mut port);
+        self.info.addr = Addr::Tcp { host, port, tls };
+        self
+    }
+
+    /// The host name or IP address. Defaults to `127.0.0.1`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let client = redline::Client::builder().host("cache.local").build();
+    /// assert_eq!(client.connection_info().addr().to_string(), "redis://cache.local:6379");
+    /// ```
+    pub fn host(self, host: &str) -> Self {
+        self.tcp(|h, _| *h = host.to_string())
+    }
+
+    /// The TCP port. Defaults to 6379.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let client = redline::Client::builder().port(6380).build();
+    /// assert_eq!(client.connection_info().addr().to_string(), "redis://127.0.0.1:6380");
+    /// ```
+    pub fn port(self, port: u16) -> Self {
+        self.tcp(|_, p| *p = port)
+    }
+
+    /// Connects over a Unix socket at `path` instead of TCP.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::{Addr, Client};
+    ///
+    /// let client = Client::builder().unix_socket("/run/redis.sock").build();
+    /// assert_eq!(client.connection_info().addr(), &Addr::Unix("/run/redis.sock".into()));
+    /// ```
+    pub fn unix_socket(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.info.addr = Addr::Unix(path.into());
+        self
+    }
+
+    /// The database to `SELECT`. Defaults to 0.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let client = redline::Client::builder().db(2).build();
+    /// assert_eq!(client.connection_info().db(), 2);
+    /// ```
+    pub fn db(mut self, db: i64) -> Self {
+        self.info.db = db;
+        self
+    }
+
+    /// The ACL user. Defaults to none (the `default` user).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let client = redline::Client::builder().username("app").password("s3cret").build();
+    /// assert_eq!(client.connection_info().username(), Some("app"));
+    /// ```
+    pub fn username(mut self, username: &str) -> Self {
+        self.info.username = Some(username.to_string());
+        self
+    }
+
+    /// The password for `AUTH`. Defaults to none. It never appears in `Debug` output.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let client = redline::Client::builder().password("s3cret").build();
+    /// assert!(client.connection_info().has_password());
+    /// assert!(!format!("{client:?}").contains("s3cret"));
+    /// ```
+    pub fn password(mut self, password: &str) -> Self {
+        self.info.password = Some(Password(password.to_string()));
+        self
+    }
+
+    /// The protocol version. Defaults to [`Protocol::Resp2`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::{Client, Protocol};
+    ///
+    /// let client = Client::builder().protocol(Protocol::Resp3).build();
+    /// assert_eq!(client.connection_info().protocol(), Protocol::Resp3);
+    /// ```
+    pub fn protocol(mut self, protocol: Protocol) -> Self {
+        self.info.protocol = protocol;
+        self
+    }
+
+    /// The name set with `CLIENT SETNAME`. Defaults to none.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let client = redline::Client::builder().client_name("batch-job").build();
+    /// assert_eq!(client.connection_info().client_name(), Some("batch-job"));
+    /// ```
+    pub fn client_name(mut self, name: &str) -> Self {
+        self.info.client_name = Some(name.to_string());
+        self
+    }
+
+    /// How long a connect may take. Defaults to 10 seconds.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = redline::Client::builder()
+    ///     .connect_timeout(Some(Duration::from_secs(2)))
+    ///     .build();
+    /// assert_eq!(client.connection_info().connect_timeout(), Some(Duration::from_secs(2)));
+    /// ```
+    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.info.connect_timeout = timeout;
+        self
+    }
+
+    /// How long a read may wait. Defaults to none (wait for ever, as blocking commands need).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = redline::Client::builder()
+    ///     .read_timeout(Some(Duration::from_millis(500)))
+    ///     .build();
+    /// assert_eq!(client.connection_info().read_timeout(), Some(Duration::from_millis(500)));
+    /// ```
+    pub fn read_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.info.read_timeout = timeout;
+        self
+    }
+
+    /// How long a write may wait. Defaults to none.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = redline::Client::builder().write_timeout(Some(Duration::from_secs(1))).build();
+    /// assert_eq!(client.connection_info().write_timeout(), Some(Duration::from_secs(1)));
+    /// ```
+    pub fn write_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.info.write_timeout = timeout;
+        self
+    }
+
+    /// Parser limits for replies. Defaults to [`Limits::default`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::resp::Limits;
+    ///
+    /// let limits = Limits { max_depth: 16, ..Limits::default() };
+    /// let client = redline::Client::builder().limits(limits).build();
+    /// assert_eq!(client.connection_info().limits().max_depth, 16);
+    /// ```
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.info.limits = limits;
+        self
+    }
+
+    /// How many idle connections the pool keeps. Defaults to 16.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use redline::{Client, Commands};
+    ///
+    /// let client = Client::builder().max_idle(0).build(); // no pooling: a connection per call
+    /// client.ping()?;
+    /// assert_eq!(client.idle_connections(), 0);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn max_idle(mut self, max_idle: usize) -> Self {
+        self.max_idle = max_idle;
+        self
+    }
+
+    /// Creates the client. No connection is made until the first call.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let client = redline::Client::builder().db(1).build();
+    /// assert_eq!(client.idle_connections(), 0); // nothing connects until the first call
+    /// ```
+    pub fn build(self) -> Client {
+        Client {
+            shared: Arc::new(Shared {
+                info: self.info,
+                idle: Mutex::new(Vec::new()),
+                max_idle: self.max_idle,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_sets_protocol_and_redacts() {
+        let client = Client::builder()
+            .password("hunter2")
+            .protocol(Protocol::Resp3)
+            .build();
+        assert_eq!(client.connection_info().protocol(), Protocol::Resp3);
+        assert!(!format!("{client:?}").contains("hunter2"));
+    }
+}

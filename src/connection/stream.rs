@@ -1,0 +1,197 @@
+//! The byte stream under a connection: TCP, Unix socket or TLS, how it is opened, and the
+//! reads, writes and socket probes the connection makes on it.
+
+use crate::error::{Error, Operation, Result};
+use crate::info::{Addr, ConnectionInfo};
+use std::io::{self, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+#[cfg(unix)]
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+/// The byte stream under a connection.
+pub(crate) enum Stream {
+    Tcp(TcpStream),
+    #[cfg(unix)]
+    Unix(UnixStream),
+    #[cfg(feature = "tls")]
+    Tls(Box<native_tls::TlsStream<TcpStream>>),
+}
+
+impl Stream {
+    pub(super) fn connect(info: &ConnectionInfo) -> Result<Stream> {
+        match &info.addr {
+            Addr::Tcp { host, port, tls } => {
+                let tcp = connect_tcp(host, *port, info.connect_timeout)?;
+                tcp.set_nodelay(true)?;
+                tcp.set_read_timeout(info.read_timeout)?;
+                tcp.set_write_timeout(info.write_timeout)?;
+                if *tls {
+                    return wrap_tls(host, tcp);
+                }
+                Ok(Stream::Tcp(tcp))
+            }
+            #[cfg(unix)]
+            Addr::Unix(path) => {
+                let unix = UnixStream::connect(path)?;
+                unix.set_read_timeout(info.read_timeout)?;
+                unix.set_write_timeout(info.write_timeout)?;
+                Ok(Stream::Unix(unix))
+            }
+            #[cfg(not(unix))]
+            Addr::Unix(_) => Err(Error::invalid_argument("Unix sockets need a Unix platform")),
+        }
+    }
+
+    /// Appends up to `n` bytes to `data`, stopping early only at end of stream. Goes through
+    /// the concrete stream type so that std reads into the `Vec`'s spare capacity directly,
+    /// without zero-filling it first.
+    pub(super) fn read_exact_into(&mut self, data: &mut Vec<u8>, n: usize) -> io::Result<usize> {
+        let n64 = n as u64;
+        match self {
+            Stream::Tcp(s) => s.take(n64).read_to_end(data),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.take(n64).read_to_end(data),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => s.take(n64).read_to_end(data),
+        }
+    }
+
+    pub(super) fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.set_read_timeout(timeout),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.set_read_timeout(timeout),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => s.get_ref().set_read_timeout(timeout),
+        }
+    }
+
+    /// Checks, without blocking, that an idle connection was not closed by the server and has
+    /// no stray bytes waiting (either would make the next reply wrong).
+    pub(super) fn is_idle_and_open(&mut self) -> bool {
+        fn probe(
+            nonblocking: impl Fn(bool) -> io::Result<()>,
+            read: impl FnOnce() -> io::Result<usize>,
+        ) -> bool {
+            if nonblocking(true).is_err() {
+                return false;
+            }
+            let alive = matches!(read(), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+            nonblocking(false).is_ok() && alive
+        }
+        let mut byte = [0u8; 1];
+        match self {
+            Stream::Tcp(s) => {
+                let s2 = &*s;
+                probe(|on| s2.set_nonblocking(on), || s2.peek(&mut byte))
+            }
+            #[cfg(unix)]
+            Stream::Unix(s) => {
+                let s2 = &*s;
+                probe(|on| s2.set_nonblocking(on), || (&*s2).read(&mut byte))
+            }
+            // TLS may legitimately have records waiting (session tickets); only a closed
+            // socket counts as dead.
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => {
+                let tcp = s.get_ref();
+                if tcp.set_nonblocking(true).is_err() {
+                    return false;
+                }
+                let open = !matches!(tcp.peek(&mut byte), Ok(0));
+                tcp.set_nonblocking(false).is_ok() && open
+            }
+        }
+    }
+}
+
+fn connect_tcp(host: &str, port: u16, timeout: Option<Duration>) -> Result<TcpStream> {
+    let mut last = None;
+    for addr in (host, port).to_socket_addrs()? {
+        let attempt = match timeout {
+            Some(t) => TcpStream::connect_timeout(&addr, t),
+            None => TcpStream::connect(addr),
+        };
+        match attempt {
+            Ok(s) => return Ok(s),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(match last {
+        Some(e) if is_timeout(&e) => Error::Timeout {
+            op: Operation::Connect,
+        },
+        Some(e) => Error::Io(e),
+        None => Error::Io(io::Error::new(
+            io::ErrorKind::NotFound,
+            "host resolved to no address",
+        )),
+    })
+}
+
+#[cfg(feature = "tls")]
+fn wrap_tls(host: &str, tcp: TcpStream) -> Result<Stream> {
+    let connector = native_tls::TlsConnector::new()?;
+    let tls = connector.connect(host, tcp).map_err(|e| match e {
+        native_tls::HandshakeError::Failure(e) => Error::Tls(e),
+        native_tls::HandshakeError::WouldBlock(_) => Error::Timeout {
+            op: Operation::Connect,
+        },
+    })?;
+    Ok(Stream::Tls(Box::new(tls)))
+}
+
+#[cfg(not(feature = "tls"))]
+fn wrap_tls(_host: &str, _tcp: TcpStream) -> Result<Stream> {
+    Err(Error::TlsNotEnabled)
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.read(buf),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.read(buf),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write(buf),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.write(buf),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.flush(),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.flush(),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => s.flush(),
+        }
+    }
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+pub(super) fn io_error(e: io::Error, op: Operation) -> Error {
+    if is_timeout(&e) {
+        Error::Timeout { op }
+    } else {
+        Error::Io(e)
+    }
+}
