@@ -129,23 +129,24 @@ impl Client {
             conn.req(cmd("WATCH").arg(&keys))?;
             let mut pipe = conn.pipeline();
             pipe.atomic();
-            let outcome = f(conn, &mut pipe);
-            if outcome.is_err() || pipe.is_empty() {
-                // No EXEC will clear the WATCH: leave the connection clean for the pool (a
-                // failure here breaks the connection, which then is not pooled).
-                conn.req(&cmd("UNWATCH"))?;
-                outcome?;
-                return T::from_value(Value::Array(Vec::new()));
-            }
-            match pipe.execute::<T>() {
+            let attempt = f(conn, &mut pipe).and_then(|()| match pipe.is_empty() {
+                true => Ok(None),
+                false => pipe.execute::<T>().map(Some),
+            });
+            match attempt {
+                Ok(Some(result)) => return Ok(result),
                 Err(Error::WatchConflict) => continue,
-                // The batch may have failed before EXEC cleared the WATCH (a preload refused,
-                // say): clear it so no stale WATCH reaches the pool.
-                Err(e) if !conn.is_broken() => {
-                    conn.req(&cmd("UNWATCH"))?;
-                    return Err(e);
+                // Nothing queued, the closure failed, or the batch failed (maybe before EXEC
+                // cleared the WATCH): clear it so no stale WATCH reaches the pool's next user.
+                unfinished => {
+                    if !conn.is_broken() {
+                        conn.req(&cmd("UNWATCH"))?;
+                    }
+                    return match unfinished {
+                        Ok(_) => T::from_value(Value::Array(Vec::new())),
+                        Err(e) => Err(e),
+                    };
                 }
-                other => return other,
             }
         })
     }
