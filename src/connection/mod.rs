@@ -410,6 +410,7 @@ impl Connection {
 impl Inner {
     /// Marks the connection broken when `result` failed for a reason that may leave it out of
     /// step with the server.
+    #[inline]
     fn check<T>(&mut self, result: Result<T>) -> Result<T> {
         if result.is_err() {
             self.broken = true;
@@ -445,6 +446,7 @@ impl Inner {
     }
 
     /// Drops `used` bytes from the front of the buffer.
+    #[inline]
     fn consume(&mut self, used: usize) {
         self.rpos += used;
         if self.rpos == self.rend {
@@ -496,13 +498,6 @@ impl Inner {
 
     /// Reads one reply, skipping out-of-band pushes.
     pub(crate) fn recv(&mut self) -> Result<Value> {
-        // `+OK` is the commonest reply by far (every SET in a batch): take it without the
-        // decoder when it is whole in the buffer and no reply is half-decoded.
-        let buffered = self.rbuf.get(self.rpos..self.rend).unwrap_or(&[]);
-        if buffered.starts_with(b"+OK\r\n") && self.decoder.is_idle() {
-            self.consume(5);
-            return Ok(Value::Okay);
-        }
         loop {
             match self.recv_any()? {
                 Value::Push(_) => {}
@@ -512,6 +507,7 @@ impl Inner {
     }
 
     /// Reads the next frame, pushes included.
+    #[inline]
     pub(crate) fn recv_any(&mut self) -> Result<Value> {
         let result = self.recv_frame();
         self.check(result)

@@ -223,6 +223,11 @@ impl Decoder {
     /// # Ok::<(), redline::resp::ProtocolError>(())
     /// ```
     pub fn decode(&mut self, buf: &[u8]) -> Result<(usize, Option<Value>), ProtocolError> {
+        // `+OK` is the commonest reply by far (every SET): with nothing half-decoded it is a
+        // whole reply, settled before the general loop.
+        if buf.starts_with(b"+OK\r\n") && self.is_idle() {
+            return Ok((5, Some(Value::Okay)));
+        }
         let mut pos = 0;
         loop {
             if let Some(bulk) = &mut self.bulk {
