@@ -3,7 +3,6 @@
 
 use crate::error::{Error, Result};
 use crate::resp::Value;
-use crate::scripting::convert;
 use crate::types::FromValue;
 use std::collections::HashMap;
 
@@ -135,12 +134,12 @@ pub(crate) fn field<T: FromValue>(
 }
 
 pub(crate) fn library_info(value: Value) -> Result<LibraryInfo> {
-    let mut map: HashMap<String, Value> = convert(value)?;
+    let mut map: HashMap<String, Value> = FromValue::from_value(value)?;
     let functions: Vec<Value> = field(&mut map, "functions")?;
     let functions = functions
         .into_iter()
         .map(|f| {
-            let mut f: HashMap<String, Value> = convert(f)?;
+            let mut f: HashMap<String, Value> = FromValue::from_value(f)?;
             Ok(FunctionInfo {
                 name: field(&mut f, "name")?,
                 description: field(&mut f, "description")?,
@@ -152,6 +151,9 @@ pub(crate) fn library_info(value: Value) -> Result<LibraryInfo> {
         name: field(&mut map, "library_name")?,
         engine: field(&mut map, "engine")?,
         functions,
-        code: map.remove("library_code").map(convert).transpose()?,
+        code: map
+            .remove("library_code")
+            .map(FromValue::from_value)
+            .transpose()?,
     })
 }

@@ -171,7 +171,7 @@ pub trait ScriptingCommands: ConnectionLike {
     /// # Ok::<(), redline::Error>(())
     /// ```
     fn script_load(&self, source: impl ToArg) -> Result<String> {
-        convert(self.req(cmd("SCRIPT").arg("LOAD").arg(source))?)
+        FromValue::from_value(self.req(cmd("SCRIPT").arg("LOAD").arg(source))?)
     }
 
     /// `SCRIPT EXISTS sha...`: one flag per SHA1, in order.
@@ -187,7 +187,7 @@ pub trait ScriptingCommands: ConnectionLike {
     /// # Ok::<(), redline::Error>(())
     /// ```
     fn script_exists(&self, shas: &[&str]) -> Result<Vec<bool>> {
-        convert(self.req(cmd("SCRIPT").arg("EXISTS").arg(shas))?)
+        FromValue::from_value(self.req(cmd("SCRIPT").arg("EXISTS").arg(shas))?)
     }
 
     /// `SCRIPT FLUSH [SYNC|ASYNC]`: empties the script cache.
@@ -204,7 +204,7 @@ pub trait ScriptingCommands: ConnectionLike {
     /// # Ok::<(), redline::Error>(())
     /// ```
     fn script_flush(&self, mode: FlushMode) -> Result<()> {
-        convert(self.req(cmd("SCRIPT").arg("FLUSH").arg(flush_arg(mode)))?)
+        FromValue::from_value(self.req(cmd("SCRIPT").arg("FLUSH").arg(flush_arg(mode)))?)
     }
 
     /// `SCRIPT KILL`: stops a running script that has not written.
@@ -231,7 +231,7 @@ pub trait ScriptingCommands: ConnectionLike {
     /// # Ok::<(), redline::Error>(())
     /// ```
     fn script_kill(&self) -> Result<()> {
-        convert(self.req_while_busy(cmd("SCRIPT").arg("KILL"))?)
+        FromValue::from_value(self.req_while_busy(cmd("SCRIPT").arg("KILL"))?)
     }
 
     /// `FUNCTION LOAD [REPLACE] code`: the library's name.
@@ -249,7 +249,7 @@ pub trait ScriptingCommands: ConnectionLike {
     fn function_load(&self, code: impl ToArg, replace: bool) -> Result<String> {
         let mut c = cmd("FUNCTION");
         c.arg("LOAD").arg(replace.then_some("REPLACE")).arg(code);
-        convert(self.req(&c)?)
+        FromValue::from_value(self.req(&c)?)
     }
 
     /// `FCALL function numkeys key... arg...`.
@@ -312,7 +312,7 @@ pub trait ScriptingCommands: ConnectionLike {
     /// # Ok::<(), redline::Error>(())
     /// ```
     fn function_delete(&self, library: impl ToArg) -> Result<()> {
-        convert(self.req(cmd("FUNCTION").arg("DELETE").arg(library))?)
+        FromValue::from_value(self.req(cmd("FUNCTION").arg("DELETE").arg(library))?)
     }
 
     /// `FUNCTION FLUSH [SYNC|ASYNC]`: deletes every library.
@@ -328,7 +328,7 @@ pub trait ScriptingCommands: ConnectionLike {
     /// # Ok::<(), redline::Error>(())
     /// ```
     fn function_flush(&self, mode: FlushMode) -> Result<()> {
-        convert(self.req(cmd("FUNCTION").arg("FLUSH").arg(flush_arg(mode)))?)
+        FromValue::from_value(self.req(cmd("FUNCTION").arg("FLUSH").arg(flush_arg(mode)))?)
     }
 
     /// `FUNCTION LIST [LIBRARYNAME pattern] [WITHCODE]`, typed.
@@ -350,7 +350,7 @@ pub trait ScriptingCommands: ConnectionLike {
             c.arg("LIBRARYNAME").arg(pattern);
         }
         c.arg(with_code.then_some("WITHCODE"));
-        let libraries: Vec<Value> = convert(self.req(&c)?)?;
+        let libraries: Vec<Value> = FromValue::from_value(self.req(&c)?)?;
         libraries.into_iter().map(library_info).collect()
     }
 
@@ -368,7 +368,7 @@ pub trait ScriptingCommands: ConnectionLike {
     /// # Ok::<(), redline::Error>(())
     /// ```
     fn function_dump(&self) -> Result<Vec<u8>> {
-        convert(self.req(cmd("FUNCTION").arg("DUMP"))?)
+        FromValue::from_value(self.req(cmd("FUNCTION").arg("DUMP"))?)
     }
 
     /// `FUNCTION RESTORE payload policy`.
@@ -390,7 +390,7 @@ pub trait ScriptingCommands: ConnectionLike {
             RestorePolicy::Replace => "REPLACE",
             RestorePolicy::Flush => "FLUSH",
         };
-        convert(self.req(cmd("FUNCTION").arg("RESTORE").arg(payload).arg(policy))?)
+        FromValue::from_value(self.req(cmd("FUNCTION").arg("RESTORE").arg(payload).arg(policy))?)
     }
 
     /// `FUNCTION KILL`: stops a running function that has not written.
@@ -409,7 +409,7 @@ pub trait ScriptingCommands: ConnectionLike {
     /// # Ok::<(), redline::Error>(())
     /// ```
     fn function_kill(&self) -> Result<()> {
-        convert(self.req_while_busy(cmd("FUNCTION").arg("KILL"))?)
+        FromValue::from_value(self.req_while_busy(cmd("FUNCTION").arg("KILL"))?)
     }
 
     /// `FUNCTION STATS`, typed.
@@ -427,11 +427,11 @@ pub trait ScriptingCommands: ConnectionLike {
     /// ```
     fn function_stats(&self) -> Result<FunctionStats> {
         let mut fields: HashMap<String, Value> =
-            convert(self.req_while_busy(cmd("FUNCTION").arg("STATS"))?)?;
+            FromValue::from_value(self.req_while_busy(cmd("FUNCTION").arg("STATS"))?)?;
         let running_script = match fields.remove("running_script") {
             None | Some(Value::Nil) => None,
             Some(running) => {
-                let mut r: HashMap<String, Value> = convert(running)?;
+                let mut r: HashMap<String, Value> = FromValue::from_value(running)?;
                 Some(RunningScript {
                     name: field(&mut r, "name")?,
                     command: field(&mut r, "command")?,
@@ -459,11 +459,6 @@ pub trait ScriptingCommands: ConnectionLike {
 }
 
 impl<C: ConnectionLike + ?Sized> ScriptingCommands for C {}
-
-/// `FromValue::from_value`, shortened for the helpers above.
-pub(crate) fn convert<T: FromValue>(value: Value) -> Result<T> {
-    T::from_value(value)
-}
 
 /// Sends `name head numkeys key... arg...`, built in the thread's reused command buffer.
 fn keyed<C, T>(
