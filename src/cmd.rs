@@ -114,7 +114,14 @@ impl Cmd {
     pub fn push_bytes(&mut self, bytes: &[u8]) {
         write_bulk(&mut self.buf, bytes);
         self.argc += 1;
-        self.write_header();
+        if self.argc < 10 && self.start == HEADER_ROOM - 4 {
+            // The header is `*<one digit>\r\n` already: only its digit changes.
+            if let Some(digit) = self.buf.get_mut(HEADER_ROOM - 3) {
+                *digit = b'0' + self.argc as u8;
+            }
+        } else {
+            self.write_header();
+        }
     }
 
     /// Removes every argument, keeping the buffer for reuse.

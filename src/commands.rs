@@ -49,7 +49,7 @@ pub trait Commands: ConnectionLike {
     /// # Ok::<(), redline::Error>(())
     /// ```
     fn query<T: FromValue>(&self, cmd: &Cmd) -> Result<T> {
-        T::from_value(self.req(cmd)?)
+        crate::connection_like::query(self, cmd)
     }
 
     /// `PING`: returns `PONG`.
@@ -989,6 +989,6 @@ where
 {
     with_scratch(name, |c| {
         build(c);
-        T::from_value(target.req(c)?)
+        crate::connection_like::query(target, c)
     })
 }

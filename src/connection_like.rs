@@ -1,10 +1,11 @@
 //! [`ConnectionLike`]: what can run a command, so scripts and helpers work on any of them.
 
 use crate::cmd::Cmd;
-use crate::connection::Connection;
-use crate::error::Result;
+use crate::connection::{Connection, Reply};
+use crate::error::{Error, Result};
 use crate::resp::Value;
 use crate::script::{invoke_with_reload, ScriptInvocation};
+use crate::types::FromValue;
 
 /// Anything that can send a command to a server and read its reply: a
 /// [`Client`](crate::Client), a dedicated [`Connection`], and later a cluster client.
@@ -84,6 +85,29 @@ pub trait ConnectionLike {
     fn req_while_busy(&self, cmd: &Cmd) -> Result<Value> {
         self.req(cmd)
     }
+
+    /// Sends one command and hands its reply to `read`, which converts it. A connection hands
+    /// the reply still on the wire, so that containers are decoded straight into the
+    /// caller's type while the bytes arrive; the default hands the decoded `Value` of
+    /// [`ConnectionLike::req`]. `read` must be called exactly once when this returns `Ok`.
+    #[doc(hidden)]
+    fn req_read(&self, cmd: &Cmd, read: &mut dyn FnMut(Reply<'_, '_>) -> Result<()>) -> Result<()> {
+        read(Reply::Value(self.req(cmd)?))
+    }
+}
+
+/// Sends `cmd` to `target` and converts its reply into `T` as it arrives.
+pub(crate) fn query<C, T>(target: &C, cmd: &Cmd) -> Result<T>
+where
+    C: ConnectionLike + ?Sized,
+    T: FromValue,
+{
+    let mut out = None;
+    target.req_read(cmd, &mut |reply| {
+        out = Some(reply.convert::<T>()?);
+        Ok(())
+    })?;
+    out.ok_or_else(|| Error::invalid_argument("req_read returned without reading the reply"))
 }
 
 impl<T: ConnectionLike + ?Sized> ConnectionLike for &T {
@@ -96,11 +120,18 @@ impl<T: ConnectionLike + ?Sized> ConnectionLike for &T {
     fn req_while_busy(&self, cmd: &Cmd) -> Result<Value> {
         (**self).req_while_busy(cmd)
     }
+    fn req_read(&self, cmd: &Cmd, read: &mut dyn FnMut(Reply<'_, '_>) -> Result<()>) -> Result<()> {
+        (**self).req_read(cmd, read)
+    }
 }
 
 impl ConnectionLike for Connection {
     fn req(&self, cmd: &Cmd) -> Result<Value> {
         Connection::req(self, cmd)
+    }
+
+    fn req_read(&self, cmd: &Cmd, read: &mut dyn FnMut(Reply<'_, '_>) -> Result<()>) -> Result<()> {
+        Connection::req_read(self, cmd, read)
     }
 
     /// Also remembers, per connection, that the script is in this server's cache.

@@ -474,7 +474,7 @@ where
 {
     with_scratch(name, |c| {
         c.keyed(head, keys, args);
-        T::from_value(target.req(c)?)
+        crate::connection_like::query(target, c)
     })
 }
 

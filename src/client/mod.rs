@@ -1,7 +1,7 @@
 //! The shared, pooled client and its builder.
 
 use crate::cmd::Cmd;
-use crate::connection::Connection;
+use crate::connection::{Connection, Reply};
 use crate::error::Result;
 use crate::info::ConnectionInfo;
 use crate::resp::Value;
@@ -137,7 +137,7 @@ impl Client {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn query<T: FromValue>(&self, cmd: &Cmd) -> Result<T> {
-        T::from_value(self.req(cmd)?)
+        crate::connection_like::query(self, cmd)
     }
 
     /// Makes a [`Script`] of Lua source. No server call: its SHA1 is computed here, and it is
@@ -222,6 +222,11 @@ impl ConnectionLike for Client {
     fn req(&self, cmd: &Cmd) -> Result<Value> {
         refuse_stateful(cmd)?;
         self.with_conn(|conn| conn.req(cmd))
+    }
+
+    fn req_read(&self, cmd: &Cmd, read: &mut dyn FnMut(Reply<'_, '_>) -> Result<()>) -> Result<()> {
+        refuse_stateful(cmd)?;
+        self.with_conn(|conn| conn.req_read(cmd, read))
     }
 
     /// Runs the whole EVALSHA / SCRIPT LOAD / EVALSHA sequence on one pooled connection.

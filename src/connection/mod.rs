@@ -11,8 +11,10 @@ use std::collections::HashSet;
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
+mod reader;
 mod stream;
 
+pub use reader::{Reader, Reply};
 use stream::{io_error, Stream};
 
 /// Size of the read buffer; it grows only for a status line longer than this.
@@ -233,7 +235,23 @@ impl Connection {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn query<T: FromValue>(&self, cmd: &Cmd) -> Result<T> {
-        T::from_value(self.req(cmd)?)
+        crate::connection_like::query(self, cmd)
+    }
+
+    /// Sends one command and hands its reply, still on the wire, to `read`.
+    pub(crate) fn req_read(
+        &self,
+        cmd: &Cmd,
+        read: &mut dyn FnMut(Reply<'_, '_>) -> Result<()>,
+    ) -> Result<()> {
+        not_empty(cmd)?;
+        let mut inner = self.lock()?;
+        inner.ensure_in_step()?;
+        inner.write_all(cmd.encoded())?;
+        let mut reader = Reader::new(&mut inner);
+        let result = read(Reply::Wire(&mut reader));
+        reader.finish();
+        result
     }
 
     /// Sends one command and returns its raw reply; an error reply is an `Err`.

@@ -89,20 +89,22 @@ pub fn write_array_header(out: &mut Vec<u8>, n: usize) {
 
 /// Appends one bulk string `$<len>\r\n<data>\r\n`.
 pub fn write_bulk(out: &mut Vec<u8>, data: &[u8]) {
-    // The prefix is assembled on the stack so that the whole bulk costs two copies.
-    let mut prefix = [0u8; 23];
-    prefix[0] = b'$';
-    let mut digits = [0u8; 20];
-    let digits = decimal(data.len() as u64, &mut digits);
-    let end = 1 + digits.len();
-    prefix[1..end].copy_from_slice(digits);
-    prefix[end] = b'\r';
-    prefix[end + 1] = b'\n';
-    out.reserve(end + 2 + data.len() + 2);
-    out.extend_from_slice(&prefix[..end + 2]);
+    let len = data.len();
+    out.reserve(len + 25);
+    // Most arguments are shorter than 100 bytes: their prefix is one fixed-size store.
+    if len < 10 {
+        out.extend_from_slice(&[b'$', b'0' + len as u8, b'\r', b'\n']);
+    } else if len < 100 {
+        let (tens, ones) = (b'0' + (len / 10) as u8, b'0' + (len % 10) as u8);
+        out.extend_from_slice(&[b'$', tens, ones, b'\r', b'\n']);
+    } else {
+        let mut digits = [0u8; 20];
+        out.push(b'$');
+        out.extend_from_slice(decimal(len as u64, &mut digits));
+        out.extend_from_slice(b"\r\n");
+    }
     out.extend_from_slice(data);
-    out.push(b'\r');
-    out.push(b'\n');
+    out.extend_from_slice(b"\r\n");
 }
 
 /// Appends a whole command: an array of bulk strings.

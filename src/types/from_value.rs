@@ -1,5 +1,6 @@
 //! Turning replies into Rust values.
 
+use crate::connection::Reader;
 use crate::error::{Error, Result};
 use crate::resp::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -68,6 +69,34 @@ pub trait FromValue: Sized {
         }
         Ok(out)
     }
+
+    /// Whether a bulk string converts through [`FromValue::from_bulk`] without a `Value`.
+    #[doc(hidden)]
+    const FROM_BULK: bool = false;
+
+    /// Converts a bulk string's payload, still in the read buffer.
+    #[doc(hidden)]
+    fn from_bulk(bytes: &[u8]) -> Result<Self> {
+        Self::from_value(Value::Bulk(bytes.to_vec()))
+    }
+
+    /// Whether a `Vec<Self>` takes one element per value (pairs read a flat array two at a
+    /// time, so they do not).
+    #[doc(hidden)]
+    const ONE_PER_ELEMENT: bool = false;
+
+    /// Converts a reply while it arrives: containers override this to decode their elements
+    /// straight from the connection's buffer. It must consume exactly one value, also when
+    /// the conversion fails (unless the connection broke).
+    #[doc(hidden)]
+    fn read_reply(reader: &mut Reader<'_>) -> Result<Self> {
+        if Self::FROM_BULK {
+            if let Some(bytes) = reader.bulk()? {
+                return Self::from_bulk(bytes);
+            }
+        }
+        Self::from_value(reader.value()?)
+    }
 }
 
 /// Strips attributes and turns an error reply into its [`Error`].
@@ -82,6 +111,7 @@ impl FromValue for Value {
     fn from_value(value: Value) -> Result<Self> {
         Ok(value)
     }
+    const ONE_PER_ELEMENT: bool = true;
 }
 
 impl FromValue for () {
@@ -119,6 +149,7 @@ macro_rules! int_from_value {
                     .and_then(|i| <$t>::try_from(i).ok())
                     .ok_or_else(|| Error::conversion::<$t>(&value))
             }
+            const ONE_PER_ELEMENT: bool = true;
         }
     )*};
 }
@@ -139,6 +170,7 @@ impl FromValue for u64 {
         };
         parsed.ok_or_else(|| Error::conversion::<u64>(&value))
     }
+    const ONE_PER_ELEMENT: bool = true;
 }
 
 impl FromValue for f64 {
@@ -155,12 +187,14 @@ impl FromValue for f64 {
         };
         parsed.ok_or_else(|| Error::conversion::<f64>(&value))
     }
+    const ONE_PER_ELEMENT: bool = true;
 }
 
 impl FromValue for f32 {
     fn from_value(value: Value) -> Result<Self> {
         f64::from_value(value).map(|f| f as f32)
     }
+    const ONE_PER_ELEMENT: bool = true;
 }
 
 impl FromValue for bool {
@@ -175,6 +209,7 @@ impl FromValue for bool {
                 .ok_or_else(|| Error::conversion::<bool>(&value)),
         }
     }
+    const ONE_PER_ELEMENT: bool = true;
 }
 
 impl FromValue for Vec<u8> {
@@ -186,6 +221,11 @@ impl FromValue for Vec<u8> {
             Value::Okay => Ok(b"OK".to_vec()),
             other => Err(Error::conversion::<Vec<u8>>(&other)),
         }
+    }
+    const ONE_PER_ELEMENT: bool = true;
+    const FROM_BULK: bool = true;
+    fn from_bulk(bytes: &[u8]) -> Result<Self> {
+        Ok(bytes.to_vec())
     }
 }
 
@@ -206,13 +246,26 @@ impl FromValue for String {
         };
         utf8(bytes)
     }
+    const ONE_PER_ELEMENT: bool = true;
+    const FROM_BULK: bool = true;
+    fn from_bulk(bytes: &[u8]) -> Result<Self> {
+        // Checked while the bytes are still in the cache, then copied once.
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Ok(text.to_owned()),
+            Err(_) => Err(not_utf8(bytes.len())),
+        }
+    }
 }
 
 fn utf8(bytes: Vec<u8>) -> Result<String> {
-    String::from_utf8(bytes).map_err(|e| Error::Conversion {
+    String::from_utf8(bytes).map_err(|e| not_utf8(e.as_bytes().len()))
+}
+
+fn not_utf8(len: usize) -> Error {
+    Error::Conversion {
         expected: "String",
-        got: format!("{} bytes that are not UTF-8", e.as_bytes().len()),
-    })
+        got: format!("{len} bytes that are not UTF-8"),
+    }
 }
 
 impl<T: FromValue> FromValue for Option<T> {
@@ -222,11 +275,17 @@ impl<T: FromValue> FromValue for Option<T> {
             other => T::from_value(other).map(Some),
         }
     }
+    const ONE_PER_ELEMENT: bool = T::ONE_PER_ELEMENT;
+    // `$-1` is not taken by the bulk fast path, so it reaches `from_value` as nil.
+    const FROM_BULK: bool = T::FROM_BULK;
+    fn from_bulk(bytes: &[u8]) -> Result<Self> {
+        T::from_bulk(bytes).map(Some)
+    }
 }
 
 /// The first error reply among `items`, as its [`Error`]: a server error inside an aggregate
 /// must win over any complaint about the aggregate's shape.
-fn nested_error(items: &[Value]) -> Option<Error> {
+pub(crate) fn nested_error(items: &[Value]) -> Option<Error> {
     items.iter().find_map(|item| match item {
         Value::Error(message) => Some(Error::from_server_reply(message.clone())),
         Value::Attribute { data, .. } => nested_error(std::slice::from_ref(data)),
@@ -255,15 +314,57 @@ impl<T: FromValue> FromValue for Vec<T> {
         // A map arrives flattened; pairs then read it two at a time.
         T::from_values(elements::<Self>(value)?)
     }
+    const ONE_PER_ELEMENT: bool = true;
+
+    fn read_reply(reader: &mut Reader<'_>) -> Result<Self> {
+        let opened = if T::ONE_PER_ELEMENT {
+            reader.sequence()?
+        } else {
+            None
+        };
+        let Some(count) = opened else {
+            return Self::from_value(reader.value()?);
+        };
+        let mut out = Vec::with_capacity(reader.capacity_for(count, 1));
+        let mut done = 0;
+        while done < count {
+            if T::FROM_BULK {
+                // The bulk strings already buffered, in one tight loop.
+                let taken = reader.bulks(count - done, |bytes| {
+                    out.push(T::from_bulk(bytes)?);
+                    Ok(())
+                });
+                match taken {
+                    Ok(n) => done += n,
+                    Err((n, e)) => return Err(reader.fail(count - done - n, e, true)),
+                }
+                if done == count {
+                    break;
+                }
+            }
+            // Anything else, or a bulk not wholly here yet: one element, reading as needed.
+            match T::read_reply(reader) {
+                Ok(item) => out.push(item),
+                Err(e) => return Err(reader.fail(count - done - 1, e, true)),
+            }
+            done += 1;
+        }
+        reader.close();
+        Ok(out)
+    }
 }
 
 impl<T: FromValue + Eq + Hash, S: BuildHasher + Default> FromValue for HashSet<T, S> {
+    const ONE_PER_ELEMENT: bool = true;
+
     fn from_value(value: Value) -> Result<Self> {
         T::from_values(elements::<Self>(value)?).map(|v| v.into_iter().collect())
     }
 }
 
 impl<T: FromValue + Ord> FromValue for BTreeSet<T> {
+    const ONE_PER_ELEMENT: bool = true;
+
     fn from_value(value: Value) -> Result<Self> {
         T::from_values(elements::<Self>(value)?).map(|v| v.into_iter().collect())
     }
@@ -321,9 +422,56 @@ where
         }
         Ok(map)
     }
+    const ONE_PER_ELEMENT: bool = true;
+
+    fn read_reply(reader: &mut Reader<'_>) -> Result<Self> {
+        let Some(count) = reader.pairs()? else {
+            return Self::from_value(reader.value()?);
+        };
+        let capacity = reader.capacity_for(count, 2);
+        let mut map = HashMap::with_capacity_and_hasher(capacity, S::default());
+        // Keys and values counted one by one; a key waits in `key` for its value.
+        let values = 2 * count;
+        let mut done = 0;
+        let mut key: Option<K> = None;
+        while done < values {
+            if K::FROM_BULK && V::FROM_BULK {
+                let taken = reader.bulks(values - done, |bytes| {
+                    match key.take() {
+                        None => key = Some(K::from_bulk(bytes)?),
+                        Some(k) => {
+                            map.insert(k, V::from_bulk(bytes)?);
+                        }
+                    }
+                    Ok(())
+                });
+                match taken {
+                    Ok(n) => done += n,
+                    Err((n, e)) => return Err(reader.fail(values - done - n, e, false)),
+                }
+                if done == values {
+                    break;
+                }
+            }
+            let read = match key.take() {
+                None => K::read_reply(reader).map(|k| key = Some(k)),
+                Some(k) => V::read_reply(reader).map(|v| {
+                    map.insert(k, v);
+                }),
+            };
+            if let Err(e) = read {
+                return Err(reader.fail(values - done - 1, e, false));
+            }
+            done += 1;
+        }
+        reader.close();
+        Ok(map)
+    }
 }
 
 impl<K: FromValue + Ord, V: FromValue> FromValue for BTreeMap<K, V> {
+    const ONE_PER_ELEMENT: bool = true;
+
     fn from_value(value: Value) -> Result<Self> {
         let mut map = BTreeMap::new();
         for (k, v) in pairs::<Self>(value)? {

@@ -5,6 +5,7 @@ mod from_value;
 mod to_args;
 
 pub use from_value::FromValue;
+pub(crate) use from_value::nested_error;
 pub use to_args::{ToArg, ToArgs};
 
 #[cfg(test)]

@@ -1,0 +1,336 @@
+//! Decoding a reply straight into the caller's type while its bytes arrive.
+//!
+//! A `Vec<String>` of 100,000 elements decoded first to `Value`s and then converted is built
+//! twice, and every element is touched again after the reply is whole, when its bytes have left
+//! the cache. A [`Reader`] lets [`FromValue::read_reply`](crate::FromValue) take the common
+//! shapes (an array or map header, a bulk string whose payload is in the read buffer) straight
+//! from the buffer, element by element, and hands anything else to the general decoder one
+//! value at a time. Its fast paths accept only the canonical form of a header and consume
+//! nothing when they decline, so every judgement on malformed input stays with the decoder.
+
+use super::{Inner, READ_BUF};
+use crate::error::{Error, Result};
+use crate::resp::Value;
+use crate::types::FromValue;
+
+/// Bulk payloads up to this size are taken from the read buffer; larger ones go through the
+/// decoder, which reads big payloads straight into their own `Vec`.
+const FAST_BULK_MAX: usize = 16 * 1024;
+/// A header line that has not ended within this many bytes is left to the decoder to judge.
+const FAST_HEADER_MAX: usize = 24;
+/// The fewest bytes one element can take on the wire (`_\r\n`): bounds up-front reservations
+/// by the bytes already received, as the decoder does.
+const MIN_ELEMENT_LEN: usize = 3;
+
+/// A reply, either already decoded or still arriving. See [`ConnectionLike::req_read`].
+///
+/// [`ConnectionLike::req_read`]: crate::ConnectionLike::req_read
+#[doc(hidden)]
+pub enum Reply<'a, 'b> {
+    /// The whole reply, decoded.
+    Value(Value),
+    /// The reply on the wire, to be read through [`FromValue::read_reply`].
+    Wire(&'a mut Reader<'b>),
+}
+
+impl Reply<'_, '_> {
+    /// Converts the reply into `T`, straight from the wire when it is still there.
+    pub(crate) fn convert<T: FromValue>(self) -> Result<T> {
+        match self {
+            Reply::Value(value) => T::from_value(value),
+            Reply::Wire(reader) => T::read_reply(reader),
+        }
+    }
+}
+
+/// Reads one reply from a connection's buffer and socket. Only the crate creates one.
+#[doc(hidden)]
+pub struct Reader<'a> {
+    inner: &'a mut Inner,
+    /// Aggregates opened by the fast paths and not yet finished; 0 at the reply's top level,
+    /// where out-of-band pushes are skipped and an error reply becomes an `Err`.
+    depth: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub(super) fn new(inner: &'a mut Inner) -> Reader<'a> {
+        Reader { inner, depth: 0 }
+    }
+
+    /// Decodes the next whole value with the general decoder. At the top level pushes are
+    /// skipped and an error reply is an `Err`; inside an aggregate an error element is a
+    /// [`Value::Error`], as the conversions expect.
+    pub(crate) fn value(&mut self) -> Result<Value> {
+        if self.depth > 0 {
+            return self.inner.recv_any();
+        }
+        match self.inner.recv()? {
+            Value::Error(message) => Err(Error::from_server_reply(message)),
+            value => Ok(value),
+        }
+    }
+
+    /// The type byte of the next value, reading if nothing is buffered. `None` when the
+    /// decoder is in the middle of a frame (a push left half-read), where the fast paths must
+    /// not look at raw bytes.
+    fn peek(&mut self) -> Result<Option<u8>> {
+        loop {
+            if !self.inner.decoder.is_idle() {
+                return Ok(None);
+            }
+            let inner = &mut *self.inner;
+            if inner.rpos == inner.rend {
+                inner.rpos = 0;
+                inner.rend = 0;
+                let filled = inner.fill();
+                inner.check(filled)?;
+                continue;
+            }
+            let kind = inner.rbuf[inner.rpos];
+            if kind == b'>' && self.depth == 0 {
+                // An out-of-band push ahead of the reply: decode it whole and drop it.
+                self.inner.recv_any()?;
+                continue;
+            }
+            return Ok(Some(kind));
+        }
+    }
+
+    /// Reads more bytes, keeping the unconsumed ones; the buffer holds at least `READ_BUF`.
+    fn more(&mut self) -> Result<()> {
+        let filled = self.inner.fill();
+        self.inner.check(filled)
+    }
+
+    /// The canonical header `<kind><digits>\r\n` at the front of the buffer: the count and the
+    /// header's length. Reads until the line is whole or clearly not canonical.
+    fn header(&mut self) -> Result<Option<(usize, usize)>> {
+        loop {
+            let avail = &self.inner.rbuf[self.inner.rpos..self.inner.rend];
+            match canonical_header(avail) {
+                Header::Canonical(count, used) => return Ok(Some((count, used))),
+                Header::Other => return Ok(None),
+                Header::Incomplete => self.more()?,
+            }
+        }
+    }
+
+    /// The payload of the next value if it is a bulk string of at most `FAST_BULK_MAX` bytes,
+    /// consumed; `None` (nothing consumed) for anything else.
+    pub(crate) fn bulk(&mut self) -> Result<Option<&[u8]>> {
+        if self.peek()? != Some(b'$') {
+            return Ok(None);
+        }
+        let Some((len, used)) = self.header()? else {
+            return Ok(None);
+        };
+        if len > FAST_BULK_MAX || len > self.inner.decoder.limits().max_bulk_len {
+            return Ok(None);
+        }
+        let whole = used + len + 2;
+        while self.inner.rend - self.inner.rpos < whole {
+            self.more()?;
+        }
+        let start = self.inner.rpos + used;
+        if self.inner.rbuf.get(start + len..start + len + 2) != Some(b"\r\n".as_slice()) {
+            return Ok(None);
+        }
+        self.inner.rpos += whole;
+        Ok(self.inner.rbuf.get(start..start + len))
+    }
+
+    /// Runs `f` on the payload of each of up to `max` consecutive bulk strings already whole in
+    /// the buffer, consuming them, and returns how many it took. It stops, consuming nothing
+    /// more, at the first value that is not a bulk string of at most `FAST_BULK_MAX` bytes
+    /// with a canonical header, or that has not wholly arrived. When `f` fails, its element is
+    /// consumed and the count of elements consumed comes with the error.
+    pub(crate) fn bulks<F>(
+        &mut self,
+        max: usize,
+        mut f: F,
+    ) -> std::result::Result<usize, (usize, Error)>
+    where
+        F: FnMut(&[u8]) -> Result<()>,
+    {
+        if !self.inner.decoder.is_idle() {
+            return Ok(0);
+        }
+        let max_len = FAST_BULK_MAX.min(self.inner.decoder.limits().max_bulk_len);
+        let buf = &self.inner.rbuf[..self.inner.rend];
+        let mut pos = self.inner.rpos;
+        let mut taken = 0;
+        while taken < max {
+            let Some((len, used)) = bulk_header(&buf[pos..]) else {
+                break;
+            };
+            let start = pos + used;
+            if len > max_len || buf.get(start + len..start + len + 2) != Some(b"\r\n".as_slice()) {
+                break;
+            }
+            let payload = &buf[start..start + len];
+            pos = start + len + 2;
+            taken += 1;
+            if let Err(e) = f(payload) {
+                self.inner.rpos = pos;
+                return Err((taken, e));
+            }
+        }
+        self.inner.rpos = pos;
+        Ok(taken)
+    }
+
+    /// Opens the next value if it is an array or a set (`*N`, `~N`): its element count, each
+    /// to be read before [`Reader::close`]. `None` (nothing consumed) for anything else.
+    pub(crate) fn sequence(&mut self) -> Result<Option<usize>> {
+        if !matches!(self.peek()?, Some(b'*' | b'~')) {
+            return Ok(None);
+        }
+        self.open(1)
+    }
+
+    /// Opens the next value if it is a map (`%N`) or a flat array of pairs (`*2N`, as RESP2
+    /// sends `HGETALL`): its number of pairs. An array whose first element is itself an
+    /// array (pairs as two-element arrays) is declined, like anything else (`None`).
+    pub(crate) fn pairs(&mut self) -> Result<Option<usize>> {
+        match self.peek()? {
+            Some(b'%') => self.open(2).map(|n| n.map(|n| n / 2)),
+            Some(b'*') => {
+                let Some((count, used)) = self.header()? else {
+                    return Ok(None);
+                };
+                if count == 0 || count % 2 != 0 {
+                    return Ok(None);
+                }
+                while self.inner.rend - self.inner.rpos <= used {
+                    self.more()?;
+                }
+                if self.inner.rbuf[self.inner.rpos + used] == b'*' {
+                    return Ok(None);
+                }
+                self.open(1).map(|n| n.map(|n| n / 2))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Consumes an aggregate header whose count of values is its count times `per`.
+    fn open(&mut self, per: usize) -> Result<Option<usize>> {
+        let Some((count, used)) = self.header()? else {
+            return Ok(None);
+        };
+        let limits = self.inner.decoder.limits();
+        if count > limits.max_aggregate_len || self.depth >= limits.max_depth {
+            return Ok(None);
+        }
+        let Some(values) = count.checked_mul(per) else {
+            return Ok(None);
+        };
+        self.inner.rpos += used;
+        self.depth += 1;
+        Ok(Some(values))
+    }
+
+    /// Finishes an aggregate opened by [`Reader::sequence`] or [`Reader::pairs`].
+    pub(crate) fn close(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    /// How many of `count` elements to reserve room for: no more than the bytes already
+    /// received could hold, so a hostile count cannot make the client allocate.
+    pub(crate) fn capacity_for(&self, count: usize, values_each: usize) -> usize {
+        let buffered = self.inner.rend - self.inner.rpos;
+        count.min(buffered / (MIN_ELEMENT_LEN * values_each) + 1)
+    }
+
+    /// After element conversion failed with `err`, reads the `left` values still owed by the
+    /// open aggregate (so the connection stays in step) and closes it. With `prefer_server`,
+    /// an error element among them wins over a conversion complaint, as in
+    /// [`FromValue::from_value`]. A connection error while draining wins over everything.
+    pub(crate) fn fail(&mut self, left: usize, err: Error, prefer_server: bool) -> Error {
+        if self.inner.broken {
+            return err;
+        }
+        let search = prefer_server && matches!(err, Error::Conversion { .. });
+        let mut server = None;
+        for _ in 0..left {
+            match self.inner.recv_any() {
+                Ok(value) if search && server.is_none() => {
+                    server = crate::types::nested_error(std::slice::from_ref(&value));
+                }
+                Ok(_) => {}
+                Err(e) => return e,
+            }
+        }
+        self.close();
+        server.unwrap_or(err)
+    }
+
+    /// Ends the reply: gives back the memory of a read buffer that a long line grew.
+    pub(super) fn finish(self) {
+        let inner = self.inner;
+        if inner.rpos == inner.rend {
+            inner.rpos = 0;
+            inner.rend = 0;
+            if inner.rbuf.len() > READ_BUF && inner.decoder.is_idle() {
+                inner.rbuf = vec![0; READ_BUF];
+            }
+        }
+    }
+}
+
+/// The canonical bulk header `$<digits>\r\n` whole at the front of `buf`: the payload's length
+/// and the header's. The common short case, without the general scanner's bookkeeping.
+#[inline]
+fn bulk_header(buf: &[u8]) -> Option<(usize, usize)> {
+    if buf.first() != Some(&b'$') {
+        return None;
+    }
+    let mut len: usize = 0;
+    // At most 7 digits: longer payloads are not taken by the fast path anyway.
+    for i in 1..9 {
+        match *buf.get(i)? {
+            d @ b'0'..=b'9' => len = len * 10 + usize::from(d - b'0'),
+            b'\r' if i > 1 => return (buf.get(i + 1) == Some(&b'\n')).then_some((len, i + 2)),
+            _ => return None,
+        }
+    }
+    None
+}
+
+enum Header {
+    /// `<kind><digits>\r\n`: the number and the header's length.
+    Canonical(usize, usize),
+    /// Not ended yet, and canonical so far.
+    Incomplete,
+    /// Anything else (a sign, `-1`, a stray byte, an overlong line): the decoder's to judge.
+    Other,
+}
+
+fn canonical_header(buf: &[u8]) -> Header {
+    let mut n: usize = 0;
+    for (i, &b) in buf.iter().enumerate().skip(1) {
+        match b {
+            b'0'..=b'9' => {
+                if i >= FAST_HEADER_MAX {
+                    return Header::Other;
+                }
+                let Some(next) = n
+                    .checked_mul(10)
+                    .and_then(|n| n.checked_add(usize::from(b - b'0')))
+                else {
+                    return Header::Other;
+                };
+                n = next;
+            }
+            b'\r' if i > 1 => {
+                return match buf.get(i + 1) {
+                    Some(b'\n') => Header::Canonical(n, i + 2),
+                    Some(_) => Header::Other,
+                    None => Header::Incomplete,
+                };
+            }
+            _ => return Header::Other,
+        }
+    }
+    Header::Incomplete
+}
