@@ -10,7 +10,7 @@
 
 use super::{Inner, READ_BUF};
 use crate::error::{Error, Result};
-use crate::resp::Value;
+use crate::resp::{bulk_header, Value};
 use crate::types::FromValue;
 
 /// Bulk payloads up to this size are taken from the read buffer; larger ones go through the
@@ -276,25 +276,6 @@ impl<'a> Reader<'a> {
             }
         }
     }
-}
-
-/// The canonical bulk header `$<digits>\r\n` whole at the front of `buf`: the payload's length
-/// and the header's. The common short case, without the general scanner's bookkeeping.
-#[inline]
-fn bulk_header(buf: &[u8]) -> Option<(usize, usize)> {
-    if buf.first() != Some(&b'$') {
-        return None;
-    }
-    let mut len: usize = 0;
-    // At most 7 digits: longer payloads are not taken by the fast path anyway.
-    for i in 1..9 {
-        match *buf.get(i)? {
-            d @ b'0'..=b'9' => len = len * 10 + usize::from(d - b'0'),
-            b'\r' if i > 1 => return (buf.get(i + 1) == Some(&b'\n')).then_some((len, i + 2)),
-            _ => return None,
-        }
-    }
-    None
 }
 
 enum Header {

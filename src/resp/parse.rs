@@ -4,7 +4,15 @@
 //! whole reply is complete. It keeps the aggregates it has started on a stack, so a reply that
 //! arrives in pieces is never scanned twice, and it allocates only in proportion to the bytes it
 //! has actually seen: a claimed length is checked against [`Limits`] and never used to reserve
-//! memory up front.
+//! more than 64 KiB up front.
+//!
+//! In particular, a bulk string whose payload arrives in pieces is collected in a buffer that
+//! the decoder grows to at most `min(claimed length, max(8 × payload bytes received so far,
+//! 64 KiB))`. A hostile length therefore costs at most 8 times the bytes actually sent (or
+//! 64 KiB), while a large honest payload fed in small chunks is reallocated only a handful of
+//! times (a 16 MiB one fed 4 KiB at a time: 4 allocations, under 5 MiB copied) instead of
+//! once per doubling, and it ends up with no spare capacity. (A caller filling the buffer
+//! itself through [`Decoder::pending_bulk`] grows it by its own rules.)
 
 use super::limits::{Limits, ProtocolError};
 use super::Value;
@@ -46,6 +54,12 @@ const MAX_DOUBLE_LINE: usize = 512;
 const MIN_ELEMENT_LEN: usize = 3;
 /// Elements reserved up front for a nested aggregate (pairs, small tables); more grow as needed.
 const NESTED_RESERVE: usize = 16;
+/// A partial bulk's buffer grows to at most this many times the payload bytes received so far
+/// (bounded by the claimed length), so it is reallocated (and copied) rarely.
+const BULK_GROWTH: usize = 8;
+/// A partial bulk may reserve this much (bounded by the claimed length) however few of its
+/// bytes have arrived, so a payload of up to 64 KiB is allocated once, at its exact size.
+const BULK_MIN_RESERVE: usize = 64 * 1024;
 
 /// A streaming decoder: feed it bytes as they arrive, take replies as they complete.
 ///
@@ -102,11 +116,37 @@ enum BulkKind {
     Verbatim,
 }
 
+/// A bulk string whose payload is still arriving.
+///
+/// The decoder keeps `data.capacity()` at most `min(len, max(BULK_GROWTH × data.len(),
+/// BULK_MIN_RESERVE))` (see [`PartialBulk::push`]); a caller filling the buffer through
+/// [`Decoder::pending_bulk`] grows it by its own rules as it reads.
 #[derive(Debug)]
 struct PartialBulk {
     kind: BulkKind,
     data: Vec<u8>,
+    /// The claimed payload length: checked against [`Limits`], never reserved up front.
     len: usize,
+}
+
+impl PartialBulk {
+    /// Appends payload bytes that have arrived. `bytes` must not take `data` past `len`.
+    ///
+    /// When the buffer is full it grows to `min(len, max(BULK_GROWTH × bytes received,
+    /// BULK_MIN_RESERVE))`: geometric in what was received (so few reallocations for a large
+    /// payload arriving in small pieces), never in what was merely claimed.
+    fn push(&mut self, bytes: &[u8]) {
+        let needed = self.data.len() + bytes.len();
+        if needed > self.data.capacity() {
+            let target = needed
+                .saturating_mul(BULK_GROWTH)
+                .max(BULK_MIN_RESERVE)
+                .min(self.len)
+                .max(needed);
+            self.data.reserve_exact(target - self.data.len());
+        }
+        self.data.extend_from_slice(bytes);
+    }
 }
 
 /// What one header line turned into.
@@ -236,7 +276,7 @@ impl Decoder {
                     return Err(ProtocolError::InvalidLength);
                 };
                 let take = want.min(buf.len() - pos);
-                bulk.data.extend_from_slice(&buf[pos..pos + take]);
+                bulk.push(&buf[pos..pos + take]);
                 pos += take;
                 if bulk.data.len() < bulk.len || buf.len() - pos < 2 {
                     return Ok((pos, None));
@@ -257,6 +297,16 @@ impl Decoder {
             if pos == buf.len() {
                 return Ok((pos, None));
             }
+            // The commonest element: a short bulk string, whole, with a plain header.
+            if let Some((value, used)) = self.whole_short_bulk(&buf[pos..]) {
+                // A header line scanned in an earlier call ends here too.
+                self.scanned = 0;
+                pos += used;
+                if let Some(done) = self.complete(value) {
+                    return Ok((pos, Some(done)));
+                }
+                continue;
+            }
             match self.step(&buf[pos..])? {
                 Step::Incomplete => return Ok((pos, None)),
                 Step::Opened(used) => pos += used,
@@ -274,6 +324,9 @@ impl Decoder {
     /// still missing. A connection may read those bytes straight into the buffer (it becomes
     /// the caller's value, so a large payload is never copied) and then call
     /// [`Decoder::decode`] again for the trailing `\r\n`.
+    ///
+    /// The buffer's capacity follows the bytes received (at most 8 times them, or 64 KiB; see
+    /// the module docs), never the claimed length, so the caller reserves as it reads.
     ///
     /// # Example
     ///
@@ -298,6 +351,22 @@ impl Decoder {
             }
             _ => None,
         }
+    }
+
+    /// A bulk string at the front of `buf` with a canonical header of at most 7 digits and
+    /// its whole payload present, as a value and the bytes it used; `None` leaves anything
+    /// else (and every malformed case) to [`Decoder::step`].
+    #[inline]
+    fn whole_short_bulk(&self, buf: &[u8]) -> Option<(Value, usize)> {
+        let (len, used) = bulk_header(buf)?;
+        if len > self.limits.max_bulk_len {
+            return None;
+        }
+        let end = used.checked_add(len)?;
+        if buf.get(end..end + 2)? != b"\r\n" {
+            return None;
+        }
+        Some((Value::Bulk(buf.get(used..end)?.to_vec()), end + 2))
     }
 
     /// Adds a finished value to the innermost open aggregate, closing every aggregate it
@@ -435,10 +504,11 @@ impl Decoder {
                     };
                     return Ok(Step::Value(value, used + len + 2));
                 }
-                let data = Vec::with_capacity(len.min(rest.len()));
+                // Nothing is reserved for the claimed length: `decode` hands the bytes that
+                // did arrive to `PartialBulk::push`, which sizes the buffer by them.
                 self.bulk = Some(PartialBulk {
                     kind: bulk_kind,
-                    data,
+                    data: Vec::new(),
                     len,
                 });
                 return Ok(Step::Opened(used));
@@ -512,6 +582,25 @@ impl Frame {
             key: None,
         }
     }
+}
+
+/// The header `$<digits>\r\n` of a bulk string, whole at the front of `buf`, with at most 7
+/// digits: the payload's length and the header's. `None` for anything else, including a
+/// header not yet complete; the general path judges those.
+#[inline]
+pub(crate) fn bulk_header(buf: &[u8]) -> Option<(usize, usize)> {
+    if buf.first() != Some(&b'$') {
+        return None;
+    }
+    let mut len: usize = 0;
+    for i in 1..9 {
+        match *buf.get(i)? {
+            d @ b'0'..=b'9' => len = len * 10 + usize::from(d - b'0'),
+            b'\r' if i > 1 => return (buf.get(i + 1) == Some(&b'\n')).then_some((len, i + 2)),
+            _ => return None,
+        }
+    }
+    None
 }
 
 fn finish_bulk(kind: BulkKind, mut data: Vec<u8>) -> Result<Value, ProtocolError> {

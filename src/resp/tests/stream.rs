@@ -229,6 +229,80 @@ fn claimed_bulk_length_is_not_reserved_up_front() {
     );
 }
 
+/// The documented bound on a partial bulk's buffer: `min(claimed, max(8 × received, 64 KiB))`.
+fn partial_bulk_bound(claimed: usize, received: usize) -> usize {
+    claimed.min((8 * received).max(64 * 1024))
+}
+
+#[test]
+fn claimed_bulk_buffer_grows_only_with_what_arrives() {
+    // 512 MiB claimed, fed 1 KiB at a time: after every chunk the buffer holds exactly the
+    // bytes sent and reserves no more than the bound, and it is reallocated only a few times.
+    const CLAIMED: usize = 512 * 1024 * 1024;
+    let sent: Vec<u8> = (0..5 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let mut decoder = Decoder::new(limits());
+    assert_eq!(decoder.decode(b"$536870912\r\n").unwrap(), (12, None));
+    let mut received = 0;
+    let mut capacities = Vec::new();
+    for chunk in sent.chunks(1024) {
+        assert_eq!(decoder.decode(chunk).unwrap(), (chunk.len(), None));
+        received += chunk.len();
+        let (buf, missing) = decoder.pending_bulk().expect("a pending bulk");
+        assert_eq!((buf.len(), missing), (received, CLAIMED - received));
+        let bound = partial_bulk_bound(CLAIMED, received);
+        assert!(
+            buf.capacity() <= bound,
+            "{received} bytes received: reserved {}, bound {bound}",
+            buf.capacity()
+        );
+        if capacities.last() != Some(&buf.capacity()) {
+            capacities.push(buf.capacity());
+        }
+    }
+    let (buf, _) = decoder.pending_bulk().expect("a pending bulk");
+    assert!(buf.as_slice() == sent.as_slice(), "payload bytes differ");
+    // 64 KiB, then 8 × (64 KiB + 1 KiB), and so on: one allocation per 8× growth (not one
+    // per doubling), each at most the bound checked above.
+    const KIB: usize = 1024;
+    let first = 8 * (64 * KIB + KIB);
+    let second = 8 * (first + KIB);
+    let third = 8 * (second + KIB);
+    assert_eq!(
+        capacities,
+        [64 * KIB, first, second, third],
+        "capacities over time"
+    );
+}
+
+#[test]
+fn large_bulk_in_chunks_yields_its_exact_bytes() {
+    // Odd sizes around the 64 KiB floor and one spanning several growth steps, each inside an
+    // array with a value after it, fed in 4 KiB and in random chunks.
+    let mut rng = Rng(0x5EED_B0B5);
+    for len in [1, 4095, 65_535, 65_536, 65_537, 3 * 1024 * 1024 + 7] {
+        let payload: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+        let mut input = format!("*2\r\n${len}\r\n").into_bytes();
+        input.extend_from_slice(&payload);
+        input.extend_from_slice(b"\r\n:7\r\n");
+        let want = Value::Array(vec![Value::Bulk(payload), Value::Int(7)]);
+        for chunks in [
+            input.chunks(4096).collect::<Vec<_>>(),
+            split_random(&input, &mut rng, 9000),
+        ] {
+            let got = decode_chunks(limits(), chunks).unwrap();
+            assert_eq!(got.len(), 1, "len {len}: one reply");
+            let Value::Array(items) = &got[0] else {
+                panic!("len {len}: not an array: {:?}", got[0]);
+            };
+            // The finished payload's buffer has no slack left by the decoder's growth.
+            if let Some(Value::Bulk(data)) = items.first() {
+                assert_eq!(data.capacity(), len, "len {len}: capacity of the result");
+            }
+            assert!(got[0] == want, "len {len}: payload bytes differ");
+        }
+    }
+}
+
 #[test]
 fn refeeding_fewer_bytes_than_scanned_does_not_panic() {
     // Misuse of the streaming contract: the decoder must not panic on it.
