@@ -16,8 +16,9 @@ use crate::types::FromValue;
 /// Bulk payloads up to this size are taken from the read buffer; larger ones go through the
 /// decoder, which reads big payloads straight into their own `Vec`.
 const FAST_BULK_MAX: usize = 16 * 1024;
-/// A header line that has not ended within this many bytes is left to the decoder to judge.
-const FAST_HEADER_MAX: usize = 24;
+/// The most digits a fast-path header may have: the decoder refuses longer lengths (even
+/// zero-padded ones), and the fast path must not accept what the decoder refuses.
+const FAST_HEADER_DIGITS: usize = 19;
 /// The fewest bytes one element can take on the wire (`_\r\n`): bounds up-front reservations
 /// by the bytes already received, as the decoder does.
 const MIN_ELEMENT_LEN: usize = 3;
@@ -62,12 +63,21 @@ impl<'a> Reader<'a> {
     /// [`Value::Error`], as the conversions expect.
     pub(crate) fn value(&mut self) -> Result<Value> {
         if self.depth > 0 {
-            return self.inner.recv_any();
+            return self.nested();
         }
         match self.inner.recv()? {
             Value::Error(message) => Err(Error::from_server_reply(message)),
             value => Ok(value),
         }
+    }
+
+    /// Decodes one whole value inside the aggregates the fast paths opened: the decoder counts
+    /// those levels too, so the nesting limit covers the whole reply.
+    fn nested(&mut self) -> Result<Value> {
+        self.inner.decoder.set_outer_depth(self.depth);
+        let value = self.inner.recv_any();
+        self.inner.decoder.set_outer_depth(0);
+        value
     }
 
     /// The type byte of the next value, reading if nothing is buffered. `None` when the
@@ -253,7 +263,7 @@ impl<'a> Reader<'a> {
         let search = prefer_server && matches!(err, Error::Conversion { .. });
         let mut server = None;
         for _ in 0..left {
-            match self.inner.recv_any() {
+            match self.nested() {
                 Ok(value) if search && server.is_none() => {
                     server = crate::types::nested_error(std::slice::from_ref(&value));
                 }
@@ -292,7 +302,7 @@ fn canonical_header(buf: &[u8]) -> Header {
     for (i, &b) in buf.iter().enumerate().skip(1) {
         match b {
             b'0'..=b'9' => {
-                if i >= FAST_HEADER_MAX {
+                if i > FAST_HEADER_DIGITS {
                     return Header::Other;
                 }
                 let Some(next) = n

@@ -86,6 +86,9 @@ pub struct Decoder {
     bulk: Option<PartialBulk>,
     /// Bytes of the current incomplete line already searched for `\n`.
     scanned: usize,
+    /// Levels of aggregates opened outside the decoder (by a connection decoding a reply's
+    /// outer levels itself), counted against `Limits::max_depth`.
+    outer_depth: usize,
 }
 
 #[derive(Debug)]
@@ -176,7 +179,14 @@ impl Decoder {
             stack: Vec::new(),
             bulk: None,
             scanned: 0,
+            outer_depth: 0,
         }
+    }
+
+    /// Sets how many aggregate levels are already open around the next value (see
+    /// `outer_depth`).
+    pub(crate) fn set_outer_depth(&mut self, depth: usize) {
+        self.outer_depth = depth;
     }
 
     /// The limits this decoder enforces.
@@ -238,6 +248,7 @@ impl Decoder {
         self.stack.clear();
         self.bulk = None;
         self.scanned = 0;
+        self.outer_depth = 0;
     }
 
     /// Consumes bytes from the start of `buf`, returning how many it used and the reply they
@@ -520,7 +531,7 @@ impl Decoder {
                 if len > self.limits.max_aggregate_len {
                     return Err(ProtocolError::AggregateTooLarge);
                 }
-                if self.stack.len() >= self.limits.max_depth {
+                if self.outer_depth + self.stack.len() >= self.limits.max_depth {
                     return Err(ProtocolError::TooDeep);
                 }
                 let frame_kind = match kind {

@@ -4,8 +4,8 @@
 mod from_value;
 mod to_args;
 
-pub use from_value::FromValue;
 pub(crate) use from_value::nested_error;
+pub use from_value::FromValue;
 pub use to_args::{ToArg, ToArgs};
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ mod helpers;
 mod pool;
 mod replies;
 mod state;
+mod streaming;
 
 /// A command from whitespace-free words.
 pub(super) fn command(words: &[&str]) -> Cmd {

@@ -21,6 +21,7 @@ mod limits;
 mod malformed;
 mod stalls;
 mod stray;
+mod streaming;
 
 /// One thing the fake server does on a connection.
 #[derive(Clone)]
