@@ -14,7 +14,9 @@
 //! once per doubling, and it ends up with no spare capacity. (A caller filling the buffer
 //! itself through [`Decoder::pending_bulk`] grows it by its own rules.)
 
+use super::bulk::{finish_bulk, BulkKind, PartialBulk};
 use super::limits::{Limits, ProtocolError};
+use super::lines::{bulk_header, parse_big_number, parse_double, parse_i64, parse_len};
 use super::Value;
 use memchr::memchr;
 
@@ -54,13 +56,6 @@ const MAX_DOUBLE_LINE: usize = 512;
 const MIN_ELEMENT_LEN: usize = 3;
 /// Elements reserved up front for a nested aggregate (pairs, small tables); more grow as needed.
 const NESTED_RESERVE: usize = 16;
-/// A partial bulk's buffer grows to at most this many times the payload bytes received so far
-/// (bounded by the claimed length), so it is reallocated (and copied) rarely.
-const BULK_GROWTH: usize = 8;
-/// A partial bulk may reserve this much (bounded by the claimed length) however few of its
-/// bytes have arrived, so a payload of up to 64 KiB is allocated once, at its exact size.
-const BULK_MIN_RESERVE: usize = 64 * 1024;
-
 /// A streaming decoder: feed it bytes as they arrive, take replies as they complete.
 ///
 /// State survives between calls to [`Decoder::decode`], so the caller drops the bytes it is
@@ -110,46 +105,6 @@ enum FrameKind {
     Attribute,
     /// An attribute map is complete; the next value is the one it annotates.
     Annotated(Box<[(Value, Value)]>),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum BulkKind {
-    Bulk,
-    Error,
-    Verbatim,
-}
-
-/// A bulk string whose payload is still arriving.
-///
-/// The decoder keeps `data.capacity()` at most `min(len, max(BULK_GROWTH × data.len(),
-/// BULK_MIN_RESERVE))` (see [`PartialBulk::push`]); a caller filling the buffer through
-/// [`Decoder::pending_bulk`] grows it by its own rules as it reads.
-#[derive(Debug)]
-struct PartialBulk {
-    kind: BulkKind,
-    data: Vec<u8>,
-    /// The claimed payload length: checked against [`Limits`], never reserved up front.
-    len: usize,
-}
-
-impl PartialBulk {
-    /// Appends payload bytes that have arrived. `bytes` must not take `data` past `len`.
-    ///
-    /// When the buffer is full it grows to `min(len, max(BULK_GROWTH × bytes received,
-    /// BULK_MIN_RESERVE))`: geometric in what was received (so few reallocations for a large
-    /// payload arriving in small pieces), never in what was merely claimed.
-    fn push(&mut self, bytes: &[u8]) {
-        let needed = self.data.len() + bytes.len();
-        if needed > self.data.capacity() {
-            let target = needed
-                .saturating_mul(BULK_GROWTH)
-                .max(BULK_MIN_RESERVE)
-                .min(self.len)
-                .max(needed);
-            self.data.reserve_exact(target - self.data.len());
-        }
-        self.data.extend_from_slice(bytes);
-    }
 }
 
 /// What one header line turned into.
@@ -593,98 +548,4 @@ impl Frame {
             key: None,
         }
     }
-}
-
-/// The header `$<digits>\r\n` of a bulk string, whole at the front of `buf`, with at most 7
-/// digits: the payload's length and the header's. `None` for anything else, including a
-/// header not yet complete; the general path judges those.
-#[inline]
-pub(crate) fn bulk_header(buf: &[u8]) -> Option<(usize, usize)> {
-    if buf.first() != Some(&b'$') {
-        return None;
-    }
-    let mut len: usize = 0;
-    for i in 1..9 {
-        match *buf.get(i)? {
-            d @ b'0'..=b'9' => len = len * 10 + usize::from(d - b'0'),
-            b'\r' if i > 1 => return (buf.get(i + 1) == Some(&b'\n')).then_some((len, i + 2)),
-            _ => return None,
-        }
-    }
-    None
-}
-
-fn finish_bulk(kind: BulkKind, mut data: Vec<u8>) -> Result<Value, ProtocolError> {
-    Ok(match kind {
-        BulkKind::Bulk => Value::Bulk(data),
-        BulkKind::Error => Value::Error(match String::from_utf8(data) {
-            Ok(s) => s,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        }),
-        BulkKind::Verbatim => {
-            if data.len() < 4 || data[3] != b':' {
-                return Err(ProtocolError::InvalidVerbatim);
-            }
-            let format = [data[0], data[1], data[2]];
-            data.drain(..4);
-            Value::Verbatim { format, text: data }
-        }
-    })
-}
-
-/// Parses a decimal `i64`: optional `-`, 1 to 19 digits, no overflow.
-pub(crate) fn parse_i64(line: &[u8]) -> Option<i64> {
-    let (negative, digits) = match line.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, line),
-    };
-    if digits.is_empty() || digits.len() > 19 {
-        return None;
-    }
-    let mut n: i64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        let digit = i64::from(d - b'0');
-        n = if negative {
-            n.checked_mul(10)?.checked_sub(digit)?
-        } else {
-            n.checked_mul(10)?.checked_add(digit)?
-        };
-    }
-    Some(n)
-}
-
-/// Parses a length: a non-negative count, or -1 (a null) where `null_ok`.
-fn parse_len(line: &[u8], null_ok: bool) -> Result<Option<usize>, ProtocolError> {
-    match parse_i64(line) {
-        Some(-1) if null_ok => Ok(None),
-        Some(n) if n >= 0 => usize::try_from(n)
-            .map(Some)
-            .map_err(|_| ProtocolError::InvalidLength),
-        _ => Err(ProtocolError::InvalidLength),
-    }
-}
-
-fn parse_double(line: &[u8]) -> Result<f64, ProtocolError> {
-    let text = std::str::from_utf8(line).map_err(|_| ProtocolError::InvalidDouble)?;
-    // Rust also accepts "infinity" and "+nan"; RESP3 only promises these spellings and digits.
-    let plain = text
-        .bytes()
-        .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
-    if !(plain || matches!(text, "inf" | "-inf" | "+inf" | "nan" | "-nan")) {
-        return Err(ProtocolError::InvalidDouble);
-    }
-    text.parse().map_err(|_| ProtocolError::InvalidDouble)
-}
-
-fn parse_big_number(line: &[u8]) -> Result<String, ProtocolError> {
-    let digits = line.strip_prefix(b"-").unwrap_or(line);
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return Err(ProtocolError::InvalidBigNumber);
-    }
-    // All ASCII, so this never fails; map the impossible case rather than unwrap.
-    String::from_utf8(line.to_vec()).map_err(|_| ProtocolError::InvalidBigNumber)
 }
