@@ -106,10 +106,17 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Reads more bytes, keeping the unconsumed ones; the buffer holds at least `READ_BUF`.
+    /// Reads more bytes, keeping the unconsumed ones (a partial element, moved to the front
+    /// first so that the read gets the whole buffer rather than what is left at its end).
     fn more(&mut self) -> Result<()> {
-        let filled = self.inner.fill();
-        self.inner.check(filled)
+        let inner = &mut *self.inner;
+        if inner.rpos > 0 {
+            inner.rbuf.copy_within(inner.rpos..inner.rend, 0);
+            inner.rend -= inner.rpos;
+            inner.rpos = 0;
+        }
+        let filled = inner.fill();
+        inner.check(filled)
     }
 
     /// The canonical header `<kind><digits>\r\n` at the front of the buffer: the count and the
@@ -154,13 +161,19 @@ impl<'a> Reader<'a> {
     /// more, at the first value that is not a bulk string of at most `FAST_BULK_MAX` bytes
     /// with a canonical header, or that has not wholly arrived. When `f` fails, its element is
     /// consumed and the count of elements consumed comes with the error.
+    ///
+    /// With `text`, the buffered bytes are first checked as UTF-8 in one pass, and `f` also
+    /// gets each payload as a `&str` when it lies in the valid part: one check of the whole
+    /// buffer is much cheaper than one per short element, and a payload between ASCII header
+    /// bytes of a valid region is valid on its own.
     pub(crate) fn bulks<F>(
         &mut self,
         max: usize,
+        text: bool,
         mut f: F,
     ) -> std::result::Result<usize, (usize, Error)>
     where
-        F: FnMut(&[u8]) -> Result<()>,
+        F: FnMut(&[u8], Option<&str>) -> Result<()>,
     {
         if !self.inner.decoder.is_idle() {
             return Ok(0);
@@ -168,6 +181,8 @@ impl<'a> Reader<'a> {
         let max_len = FAST_BULK_MAX.min(self.inner.decoder.limits().max_bulk_len);
         let buf = &self.inner.rbuf[..self.inner.rend];
         let mut pos = self.inner.rpos;
+        let base = pos;
+        let valid = if text { utf8_prefix(&buf[base..]) } else { "" };
         let mut taken = 0;
         while taken < max {
             let Some((len, used)) = bulk_header(&buf[pos..]) else {
@@ -178,9 +193,10 @@ impl<'a> Reader<'a> {
                 break;
             }
             let payload = &buf[start..start + len];
+            let payload_text = valid.get(start - base..start - base + len);
             pos = start + len + 2;
             taken += 1;
-            if let Err(e) = f(payload) {
+            if let Err(e) = f(payload, payload_text) {
                 self.inner.rpos = pos;
                 return Err((taken, e));
             }
@@ -285,6 +301,15 @@ impl<'a> Reader<'a> {
                 inner.rbuf = vec![0; READ_BUF];
             }
         }
+    }
+}
+
+/// The longest prefix of `bytes` that is valid UTF-8.
+fn utf8_prefix(bytes: &[u8]) -> &str {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        // Rare: binary data, or a multi-byte character cut by the end of the buffer.
+        Err(e) => std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default(),
     }
 }
 

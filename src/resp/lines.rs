@@ -6,7 +6,7 @@ use super::limits::ProtocolError;
 /// The header `$<digits>\r\n` of a bulk string, whole at the front of `buf`, with at most 7
 /// digits: the payload's length and the header's. `None` for anything else, including a
 /// header not yet complete; the general path judges those.
-#[inline]
+#[inline(always)]
 pub(crate) fn bulk_header(buf: &[u8]) -> Option<(usize, usize)> {
     if buf.first() != Some(&b'$') {
         return None;

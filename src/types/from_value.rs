@@ -80,6 +80,17 @@ pub trait FromValue: Sized {
         Self::from_value(Value::Bulk(bytes.to_vec()))
     }
 
+    /// Whether this type is text, so that [`FromValue::from_bulk_text`] is worth a UTF-8
+    /// check of the buffered reply in one pass.
+    #[doc(hidden)]
+    const TEXT: bool = false;
+
+    /// Converts a bulk string's payload already known to be UTF-8.
+    #[doc(hidden)]
+    fn from_bulk_text(text: &str) -> Result<Self> {
+        Self::from_bulk(text.as_bytes())
+    }
+
     /// Whether a `Vec<Self>` takes one element per value (pairs read a flat array two at a
     /// time, so they do not).
     #[doc(hidden)]
@@ -96,6 +107,15 @@ pub trait FromValue: Sized {
             }
         }
         Self::from_value(reader.value()?)
+    }
+}
+
+/// Converts a bulk payload, through its text when it is known to be UTF-8.
+#[inline]
+fn from_bulk<T: FromValue>(bytes: &[u8], text: Option<&str>) -> Result<T> {
+    match text {
+        Some(text) if T::TEXT => T::from_bulk_text(text),
+        _ => T::from_bulk(bytes),
     }
 }
 
@@ -255,6 +275,10 @@ impl FromValue for String {
             Err(_) => Err(not_utf8(bytes.len())),
         }
     }
+    const TEXT: bool = true;
+    fn from_bulk_text(text: &str) -> Result<Self> {
+        Ok(text.to_owned())
+    }
 }
 
 fn utf8(bytes: Vec<u8>) -> Result<String> {
@@ -280,6 +304,10 @@ impl<T: FromValue> FromValue for Option<T> {
     const FROM_BULK: bool = T::FROM_BULK;
     fn from_bulk(bytes: &[u8]) -> Result<Self> {
         T::from_bulk(bytes).map(Some)
+    }
+    const TEXT: bool = T::TEXT;
+    fn from_bulk_text(text: &str) -> Result<Self> {
+        T::from_bulk_text(text).map(Some)
     }
 }
 
@@ -330,8 +358,8 @@ impl<T: FromValue> FromValue for Vec<T> {
         while done < count {
             if T::FROM_BULK {
                 // The bulk strings already buffered, in one tight loop.
-                let taken = reader.bulks(count - done, |bytes| {
-                    out.push(T::from_bulk(bytes)?);
+                let taken = reader.bulks(count - done, T::TEXT, |bytes, text| {
+                    out.push(from_bulk::<T>(bytes, text)?);
                     Ok(())
                 });
                 match taken {
@@ -436,11 +464,11 @@ where
         let mut key: Option<K> = None;
         while done < values {
             if K::FROM_BULK && V::FROM_BULK {
-                let taken = reader.bulks(values - done, |bytes| {
+                let taken = reader.bulks(values - done, K::TEXT || V::TEXT, |bytes, text| {
                     match key.take() {
-                        None => key = Some(K::from_bulk(bytes)?),
+                        None => key = Some(from_bulk::<K>(bytes, text)?),
                         Some(k) => {
-                            map.insert(k, V::from_bulk(bytes)?);
+                            map.insert(k, from_bulk::<V>(bytes, text)?);
                         }
                     }
                     Ok(())

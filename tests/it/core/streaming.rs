@@ -736,3 +736,59 @@ fn streaming_skips_tracking_pushes_ahead_of_the_reply() {
     let got: Vec<Option<String>> = conn.mget(["tracked", "nope"]).unwrap();
     assert_eq!(got, vec![Some("19".to_string()), None]);
 }
+
+/// Text elements of 1- to 4-byte characters: the fast path checks the buffered bytes as UTF-8
+/// in one pass, and the end of the 64 KiB read buffer falls inside multi-byte characters at
+/// many points of a 200,000-element reply. Every element must come back exactly; a bad byte
+/// in the middle of such text must fail as before and leave the connection in step.
+#[test]
+fn streaming_multibyte_text_across_buffer_ends() {
+    let server = RedisServer::start();
+    let writer = server.client().get_connection().unwrap();
+    let alphabet = ["a", "é", "€", "𝄞", "ü", "中"];
+    let mut rng = Lcg(7);
+    let items: Vec<String> = (0..200_000)
+        .map(|i| {
+            let n = 1 + (rng.next() % 9) as usize;
+            let mut s: String = (0..n)
+                .map(|_| alphabet[(rng.next() % alphabet.len() as u64) as usize])
+                .collect();
+            s.push_str(&i.to_string());
+            s
+        })
+        .collect();
+    fill_list(&writer, "text", &items);
+    let mut bad: Vec<Vec<u8>> = items[..5_000]
+        .iter()
+        .map(|s| s.clone().into_bytes())
+        .collect();
+    // A lone continuation byte, then a character cut short, deep in the list.
+    bad[3_000].push(0x80);
+    bad[4_000].extend_from_slice(&"€".as_bytes()[..2]);
+    fill_list(&writer, "bad", &bad);
+    for protocol in PROTOCOLS {
+        let client = server.client_with(protocol);
+        let conn = client.get_connection().unwrap();
+        let got: Vec<String> = agree(&conn, &lrange_cmd("text")).unwrap();
+        assert!(got == items, "{protocol:?}: multibyte text differs");
+        let got: Vec<Option<String>> = agree(&client, &lrange_cmd("text")).unwrap();
+        assert!(
+            got.iter()
+                .zip(&items)
+                .all(|(a, b)| a.as_deref() == Some(b.as_str())),
+            "{protocol:?}: Option<String> differs"
+        );
+        let err = agree::<Vec<String>, _>(&conn, &lrange_cmd("bad")).unwrap_err();
+        match &err {
+            Error::Conversion { got, .. } => assert_eq!(
+                *got,
+                format!("{} bytes that are not UTF-8", bad[3_000].len()),
+                "{protocol:?}"
+            ),
+            other => panic!("{protocol:?}: {other:?}"),
+        }
+        assert_eq!(conn.ping().unwrap(), "PONG", "{protocol:?}");
+        let again: Vec<String> = conn.lrange("text", 0, 9).unwrap();
+        assert_eq!(again, items[..10], "{protocol:?}");
+    }
+}
