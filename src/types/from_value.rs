@@ -131,6 +131,11 @@ impl FromValue for Value {
     fn from_value(value: Value) -> Result<Self> {
         Ok(value)
     }
+    // Every element converts to itself: the vector is kept, not copied (a million pipelined
+    // replies would otherwise be held twice at the end of `execute::<Vec<Value>>()`).
+    fn from_values(items: Vec<Value>) -> Result<Vec<Self>> {
+        Ok(items)
+    }
     const ONE_PER_ELEMENT: bool = true;
 }
 

@@ -222,3 +222,14 @@ fn pairs_from_odd_flat_array_are_conversion_errors() {
     let odd = array(vec![bulk("one"), bulk("1"), bulk("two")]);
     assert_conversion::<Vec<(String, f64)>>(odd, "Vec", "flat array of 3 elements", "");
 }
+
+#[test]
+fn vec_of_values_keeps_its_buffer() {
+    // A million pipelined replies must not be held twice at the end of `execute`.
+    let items: Vec<Value> = (0..1000).map(Value::Int).collect();
+    let ptr = items.as_ptr();
+    let back: Vec<Value> = FromValue::from_value(Value::Array(items)).unwrap();
+    assert_eq!(back.as_ptr(), ptr);
+    assert_eq!(back.len(), 1000);
+    assert_eq!(back[999], Value::Int(999));
+}
