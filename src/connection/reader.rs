@@ -180,29 +180,37 @@ impl<'a> Reader<'a> {
         }
         let max_len = FAST_BULK_MAX.min(self.inner.decoder.limits().max_bulk_len);
         let buf = &self.inner.rbuf[..self.inner.rend];
-        let mut pos = self.inner.rpos;
-        let base = pos;
-        let valid = if text { utf8_prefix(&buf[base..]) } else { "" };
-        let mut taken = 0;
-        while taken < max {
-            let Some((len, used)) = bulk_header(&buf[pos..]) else {
+        let base = self.inner.rpos;
+        // First the run of elements to take, then one UTF-8 check of just those bytes: a check
+        // of the whole buffer would be repeated for every element when few are fast.
+        let (mut run_end, mut count) = (base, 0);
+        while count < max {
+            let Some(next) = next_bulk(buf, run_end, max_len) else {
                 break;
             };
-            let start = pos + used;
-            if len > max_len || buf.get(start + len..start + len + 2) != Some(b"\r\n".as_slice()) {
+            run_end = next.2;
+            count += 1;
+        }
+        let valid = if text && count > 0 {
+            utf8_prefix(&buf[base..run_end])
+        } else {
+            ""
+        };
+        let mut pos = base;
+        for taken in 1..=count {
+            let Some((start, len, end)) = next_bulk(buf, pos, max_len) else {
                 break;
-            }
+            };
             let payload = &buf[start..start + len];
             let payload_text = valid.get(start - base..start - base + len);
-            pos = start + len + 2;
-            taken += 1;
+            pos = end;
             if let Err(e) = f(payload, payload_text) {
                 self.inner.rpos = pos;
                 return Err((taken, e));
             }
         }
         self.inner.rpos = pos;
-        Ok(taken)
+        Ok(count)
     }
 
     /// Opens the next value if it is an array or a set (`*N`, `~N`): its element count, each
@@ -302,6 +310,18 @@ impl<'a> Reader<'a> {
             }
         }
     }
+}
+
+/// The bulk string at `pos` if its header is plain, its payload at most `max_len` bytes and
+/// all of it (with its CRLF) in `buf`: where its payload starts, its length, and where it ends.
+#[inline(always)]
+fn next_bulk(buf: &[u8], pos: usize, max_len: usize) -> Option<(usize, usize, usize)> {
+    let (len, used) = bulk_header(buf.get(pos..)?)?;
+    let start = pos + used;
+    if len > max_len || buf.get(start + len..start + len + 2)? != b"\r\n" {
+        return None;
+    }
+    Some((start, len, start + len + 2))
 }
 
 /// The longest prefix of `bytes` that is valid UTF-8.

@@ -792,3 +792,32 @@ fn streaming_multibyte_text_across_buffer_ends() {
         assert_eq!(again, items[..10], "{protocol:?}");
     }
 }
+
+/// Elements the bulk fast path does not take (integers), alone and alternating with short
+/// bulk strings, into `Vec<String>`: each element costs the same as in a plain list (the
+/// UTF-8 check covers only the bulk strings taken, not the whole buffer once per element).
+#[test]
+fn streaming_integers_among_strings_into_strings() {
+    let server = RedisServer::start();
+    let script = "local t = {} for i = 1, 200000 do \
+                  if ARGV[1] == 'mixed' and i % 2 == 0 then t[i] = 'é' .. i else t[i] = i end \
+                  end return t";
+    for protocol in PROTOCOLS {
+        let client = server.client_with(protocol);
+        for shape in ["ints", "mixed"] {
+            let mut c = eval(script);
+            c.arg(shape);
+            let got: Vec<String> = agree(&client, &c).unwrap();
+            assert_eq!(got.len(), 200_000, "{protocol:?} {shape}");
+            for (i, item) in got.iter().enumerate() {
+                let n = i + 1;
+                let want = if shape == "mixed" && n % 2 == 0 {
+                    format!("é{n}")
+                } else {
+                    n.to_string()
+                };
+                assert_eq!(*item, want, "{protocol:?} {shape} element {i}");
+            }
+        }
+    }
+}
