@@ -304,7 +304,8 @@ impl<T: FromValue> FromValue for Option<T> {
             other => T::from_value(other).map(Some),
         }
     }
-    const ONE_PER_ELEMENT: bool = T::ONE_PER_ELEMENT;
+    // `Option` does not override `from_values`: one element per value, whatever `T` is.
+    const ONE_PER_ELEMENT: bool = true;
     // `$-1` is not taken by the bulk fast path, so it reaches `from_value` as nil.
     const FROM_BULK: bool = T::FROM_BULK;
     fn from_bulk(bytes: &[u8]) -> Result<Self> {

@@ -533,6 +533,16 @@ fn streaming_zrange_withscores_into_pairs_and_maps() {
             Protocol::Resp2 => assert_eq!(flat.unwrap().len(), 2 * expected.len()),
             _ => assert!(matches!(flat, Err(Error::Conversion { .. })), "{flat:?}"),
         }
+        // Optional pairs: one element per value (`Option` does not read flat arrays in pairs),
+        // so RESP2's flat array fails and RESP3's pairs convert.
+        let optional = agree::<Vec<Option<(String, f64)>>, _>(&conn, &zrange);
+        match protocol {
+            Protocol::Resp2 => assert!(
+                matches!(optional, Err(Error::Conversion { .. })),
+                "{optional:?}"
+            ),
+            _ => assert_eq!(optional.unwrap().len(), expected.len()),
+        }
         let one = agree::<HashMap<String, f64>, _>(
             &conn,
             &command(&["ZRANGE", "z", "0", "0", "WITHSCORES"]),
