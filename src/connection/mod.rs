@@ -244,10 +244,7 @@ impl Connection {
         cmd: &Cmd,
         read: &mut dyn FnMut(Reply<'_, '_>) -> Result<()>,
     ) -> Result<()> {
-        not_empty(cmd)?;
-        let mut inner = self.lock()?;
-        inner.ensure_in_step()?;
-        inner.write_all(cmd.encoded())?;
+        let mut inner = self.write_request(cmd)?;
         let mut reader = Reader::new(&mut inner);
         let result = read(Reply::Wire(&mut reader));
         reader.finish();
@@ -267,14 +264,21 @@ impl Connection {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn req(&self, cmd: &Cmd) -> Result<Value> {
-        not_empty(cmd)?;
-        let mut inner = self.lock()?;
-        inner.ensure_in_step()?;
-        inner.write_all(cmd.encoded())?;
+        let mut inner = self.write_request(cmd)?;
         match inner.recv()? {
             Value::Error(message) => Err(Error::from_server_reply(message)),
             value => Ok(value),
         }
+    }
+
+    /// Writes one request, after checking that no reply is already waiting; the connection
+    /// stays locked for reading its reply.
+    fn write_request(&self, cmd: &Cmd) -> Result<RefMut<'_, Inner>> {
+        not_empty(cmd)?;
+        let mut inner = self.lock()?;
+        inner.ensure_in_step()?;
+        inner.write_all(cmd.encoded())?;
+        Ok(inner)
     }
 
     /// Writes a command without reading its reply. With [`Connection::recv`] this allows
