@@ -55,19 +55,36 @@ pub trait FromValue: Sized {
     /// (`k1 v1 k2 v2`) two at a time.
     #[doc(hidden)]
     fn from_values(items: Vec<Value>) -> Result<Vec<Self>> {
-        let mut out = Vec::with_capacity(items.len());
-        let mut rest = items.into_iter();
-        while let Some(item) = rest.next() {
-            match Self::from_value(item) {
-                Ok(converted) => out.push(converted),
+        // The error replies among the items, noted first (usually none, and then nothing is
+        // allocated): the conversion below reuses the items' buffer where the layout allows,
+        // so they cannot be looked at afterwards.
+        let errors: Vec<(usize, Error)> = items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| matches!(item, Value::Error(_) | Value::Attribute { .. }))
+            .filter_map(|(i, item)| nested_error(std::slice::from_ref(item)).map(|e| (i, e)))
+            .collect();
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| Self::from_value(item).map_err(|e| (i, e)))
+            .collect::<std::result::Result<Vec<Self>, (usize, Error)>>()
+            .map_err(|(at, e)| match e {
                 // A server error further on wins over a complaint about this element's type.
-                Err(e @ Error::Conversion { .. }) => {
-                    return Err(nested_error(rest.as_slice()).unwrap_or(e));
+                Error::Conversion { .. } => errors
+                    .into_iter()
+                    .find(|(i, _)| *i > at)
+                    .map_or(e, |(_, server)| server),
+                e => e,
+            })
+            .map(|mut out| {
+                // A reused buffer of small elements (an `i64` in a `Value`'s place) would keep
+                // several times the room it needs.
+                if out.capacity() > 2 * out.len() {
+                    out.shrink_to_fit();
                 }
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(out)
+                out
+            })
     }
 
     /// Whether a bulk string converts through [`FromValue::from_bulk`] without a `Value`.

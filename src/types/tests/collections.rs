@@ -233,3 +233,28 @@ fn vec_of_values_keeps_its_buffer() {
     assert_eq!(back.len(), 1000);
     assert_eq!(back[999], Value::Int(999));
 }
+
+#[test]
+fn converted_vectors_do_not_keep_the_values_room() {
+    // The conversion may reuse the `Value`s' buffer; small elements must not keep all of it.
+    let ints: Vec<i64> =
+        FromValue::from_value(Value::Array((0..1000).map(Value::Int).collect())).unwrap();
+    assert_eq!(ints, (0..1000).collect::<Vec<i64>>());
+    assert!(
+        ints.capacity() <= 2 * ints.len(),
+        "capacity {}",
+        ints.capacity()
+    );
+    let texts: Vec<String> = FromValue::from_value(Value::Array(
+        (0..1000)
+            .map(|i| Value::Bulk(i.to_string().into_bytes()))
+            .collect(),
+    ))
+    .unwrap();
+    assert_eq!(texts[999], "999");
+    assert!(
+        texts.capacity() <= 2 * texts.len(),
+        "capacity {}",
+        texts.capacity()
+    );
+}
