@@ -10,7 +10,7 @@
 
 use super::{Inner, READ_BUF};
 use crate::error::{Error, Result};
-use crate::resp::{bulk_header, Value};
+use crate::resp::{whole_bulk, Value};
 use crate::types::FromValue;
 
 /// Bulk payloads up to this size are taken from the read buffer; larger ones go through the
@@ -185,7 +185,7 @@ impl<'a> Reader<'a> {
         // of the whole buffer would be repeated for every element when few are fast.
         let (mut run_end, mut count) = (base, 0);
         while count < max {
-            let Some(next) = next_bulk(buf, run_end, max_len) else {
+            let Some(next) = whole_bulk(buf, run_end, max_len) else {
                 break;
             };
             run_end = next.2;
@@ -198,7 +198,7 @@ impl<'a> Reader<'a> {
         };
         let mut pos = base;
         for taken in 1..=count {
-            let Some((start, len, end)) = next_bulk(buf, pos, max_len) else {
+            let Some((start, len, end)) = whole_bulk(buf, pos, max_len) else {
                 break;
             };
             let payload = &buf[start..start + len];
@@ -310,18 +310,6 @@ impl<'a> Reader<'a> {
             }
         }
     }
-}
-
-/// The bulk string at `pos` if its header is plain, its payload at most `max_len` bytes and
-/// all of it (with its CRLF) in `buf`: where its payload starts, its length, and where it ends.
-#[inline(always)]
-fn next_bulk(buf: &[u8], pos: usize, max_len: usize) -> Option<(usize, usize, usize)> {
-    let (len, used) = bulk_header(buf.get(pos..)?)?;
-    let start = pos + used;
-    if len > max_len || buf.get(start + len..start + len + 2)? != b"\r\n" {
-        return None;
-    }
-    Some((start, len, start + len + 2))
 }
 
 /// The longest prefix of `bytes` that is valid UTF-8.

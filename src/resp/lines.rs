@@ -7,7 +7,7 @@ use super::limits::ProtocolError;
 /// digits: the payload's length and the header's. `None` for anything else, including a
 /// header not yet complete; the general path judges those.
 #[inline(always)]
-pub(crate) fn bulk_header(buf: &[u8]) -> Option<(usize, usize)> {
+fn bulk_header(buf: &[u8]) -> Option<(usize, usize)> {
     if buf.first() != Some(&b'$') {
         return None;
     }
@@ -20,6 +20,19 @@ pub(crate) fn bulk_header(buf: &[u8]) -> Option<(usize, usize)> {
         }
     }
     None
+}
+
+/// The bulk string at `pos` in `buf` if its header is plain (see [`bulk_header`]), its payload
+/// at most `max_len` bytes and all of it, with its CRLF, present: where the payload starts, its
+/// length, and where the bulk ends. `None` leaves the bytes to the general decoder.
+#[inline(always)]
+pub(crate) fn whole_bulk(buf: &[u8], pos: usize, max_len: usize) -> Option<(usize, usize, usize)> {
+    let (len, used) = bulk_header(buf.get(pos..)?)?;
+    let start = pos + used;
+    if len > max_len || buf.get(start + len..start + len + 2)? != b"\r\n" {
+        return None;
+    }
+    Some((start, len, start + len + 2))
 }
 
 /// Parses a decimal `i64`: optional `-`, 1 to 19 digits, no overflow.

@@ -20,7 +20,7 @@ pub use encode::{
     write_array_header, write_bulk, write_command, write_f64, write_int, write_u64, write_value,
 };
 pub use limits::{Limits, ProtocolError};
-pub(crate) use lines::{bulk_header, parse_i64};
+pub(crate) use lines::{parse_i64, whole_bulk};
 pub use parse::{parse, Decoder};
 pub(crate) use value::Escaped;
 pub use value::Value;

@@ -16,7 +16,7 @@
 
 use super::bulk::{finish_bulk, BulkKind, PartialBulk};
 use super::limits::{Limits, ProtocolError};
-use super::lines::{bulk_header, parse_big_number, parse_double, parse_i64, parse_len};
+use super::lines::{parse_big_number, parse_double, parse_i64, parse_len, whole_bulk};
 use super::Value;
 use memchr::memchr;
 
@@ -324,15 +324,8 @@ impl Decoder {
     /// else (and every malformed case) to [`Decoder::step`].
     #[inline]
     fn whole_short_bulk(&self, buf: &[u8]) -> Option<(Value, usize)> {
-        let (len, used) = bulk_header(buf)?;
-        if len > self.limits.max_bulk_len {
-            return None;
-        }
-        let end = used.checked_add(len)?;
-        if buf.get(end..end + 2)? != b"\r\n" {
-            return None;
-        }
-        Some((Value::Bulk(buf.get(used..end)?.to_vec()), end + 2))
+        let (start, len, end) = whole_bulk(buf, 0, self.limits.max_bulk_len)?;
+        Some((Value::Bulk(buf.get(start..start + len)?.to_vec()), end))
     }
 
     /// Adds a finished value to the innermost open aggregate, closing every aggregate it
