@@ -1,5 +1,6 @@
 //! Turning replies into Rust values.
 
+use super::read_reply;
 use crate::connection::Reader;
 use crate::error::{Error, Result};
 use crate::resp::Value;
@@ -124,15 +125,6 @@ pub trait FromValue: Sized {
             }
         }
         Self::from_value(reader.value()?)
-    }
-}
-
-/// Converts a bulk payload, through its text when it is known to be UTF-8.
-#[inline]
-fn from_bulk<T: FromValue>(bytes: &[u8], text: Option<&str>) -> Result<T> {
-    match text {
-        Some(text) if T::TEXT => T::from_bulk_text(text),
-        _ => T::from_bulk(bytes),
     }
 }
 
@@ -368,40 +360,7 @@ impl<T: FromValue> FromValue for Vec<T> {
     const ONE_PER_ELEMENT: bool = true;
 
     fn read_reply(reader: &mut Reader<'_>) -> Result<Self> {
-        let opened = if T::ONE_PER_ELEMENT {
-            reader.sequence()?
-        } else {
-            None
-        };
-        let Some(count) = opened else {
-            return Self::from_value(reader.value()?);
-        };
-        let mut out = Vec::with_capacity(reader.capacity_for(count, 1));
-        let mut done = 0;
-        while done < count {
-            if T::FROM_BULK {
-                // The bulk strings already buffered, in one tight loop.
-                let taken = reader.bulks(count - done, T::TEXT, |bytes, text| {
-                    out.push(from_bulk::<T>(bytes, text)?);
-                    Ok(())
-                });
-                match taken {
-                    Ok(n) => done += n,
-                    Err((n, e)) => return Err(reader.fail(count - done - n, e, true)),
-                }
-                if done == count {
-                    break;
-                }
-            }
-            // Anything else, or a bulk not wholly here yet: one element, reading as needed.
-            match T::read_reply(reader) {
-                Ok(item) => out.push(item),
-                Err(e) => return Err(reader.fail(count - done - 1, e, true)),
-            }
-            done += 1;
-        }
-        reader.close();
-        Ok(out)
+        read_reply::vec(reader)
     }
 }
 
@@ -476,47 +435,7 @@ where
     const ONE_PER_ELEMENT: bool = true;
 
     fn read_reply(reader: &mut Reader<'_>) -> Result<Self> {
-        let Some(count) = reader.pairs()? else {
-            return Self::from_value(reader.value()?);
-        };
-        let capacity = reader.capacity_for(count, 2);
-        let mut map = HashMap::with_capacity_and_hasher(capacity, S::default());
-        // Keys and values counted one by one; a key waits in `key` for its value.
-        let values = 2 * count;
-        let mut done = 0;
-        let mut key: Option<K> = None;
-        while done < values {
-            if K::FROM_BULK && V::FROM_BULK {
-                let taken = reader.bulks(values - done, K::TEXT || V::TEXT, |bytes, text| {
-                    match key.take() {
-                        None => key = Some(from_bulk::<K>(bytes, text)?),
-                        Some(k) => {
-                            map.insert(k, from_bulk::<V>(bytes, text)?);
-                        }
-                    }
-                    Ok(())
-                });
-                match taken {
-                    Ok(n) => done += n,
-                    Err((n, e)) => return Err(reader.fail(values - done - n, e, false)),
-                }
-                if done == values {
-                    break;
-                }
-            }
-            let read = match key.take() {
-                None => K::read_reply(reader).map(|k| key = Some(k)),
-                Some(k) => V::read_reply(reader).map(|v| {
-                    map.insert(k, v);
-                }),
-            };
-            if let Err(e) = read {
-                return Err(reader.fail(values - done - 1, e, false));
-            }
-            done += 1;
-        }
-        reader.close();
-        Ok(map)
+        read_reply::map(reader)
     }
 }
 

@@ -2,6 +2,7 @@
 //! [`FromValue`] for replies.
 
 mod from_value;
+mod read_reply;
 mod to_args;
 
 pub(crate) use from_value::nested_error;
