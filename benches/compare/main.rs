@@ -12,7 +12,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A result whose error is the message the run aborts with.
 pub type Res<T> = Result<T, String>;
@@ -83,6 +83,27 @@ unsafe impl GlobalAlloc for Counting {
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
+
+/// Times `reps` calls of `call` after one untimed warm-up call, checking each reply after the
+/// clock stops and dropping it before the next call: every sample follows the drop of a reply
+/// of its own shape (a steady state).
+pub fn steady<T>(
+    reps: usize,
+    mut call: impl FnMut() -> Res<T>,
+    mut check: impl FnMut(&T) -> Res<()>,
+) -> Res<Vec<Duration>> {
+    let mut samples = Vec::with_capacity(reps);
+    for rep in 0..=reps {
+        let t = Instant::now();
+        let reply = call()?;
+        let elapsed = t.elapsed();
+        if rep > 0 {
+            samples.push(elapsed);
+        }
+        check(&reply)?;
+    }
+    Ok(samples)
+}
 
 /// Runs `f` with counting on (single-threaded, untimed) and returns the allocation count.
 pub fn count_allocs<R>(f: impl FnOnce() -> R) -> (u64, R) {

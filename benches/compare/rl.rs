@@ -3,7 +3,7 @@
 use crate::data::{
     self, Data, CTR4_KEY, CTR_KEY, HASH_KEY, LIST_KEY, ONE_KEY, ONE_VALUE, RT_KEY, RT_VALUE,
 };
-use crate::{count_allocs, Ctx, Res, SCRIPT};
+use crate::{count_allocs, steady, Ctx, Res, SCRIPT};
 use redline::{Client, Commands, Connection};
 use std::collections::HashMap;
 use std::sync::Barrier;
@@ -110,34 +110,30 @@ pub fn script_calls(client: &Client, conn: Option<&Connection>, n: usize) -> Res
 /// not pay for the allocator's coalescing of another scenario's freed reply (dropping 100,000
 /// `String`s makes glibc's next allocations take its slow path).
 pub fn large(conn: &Connection, data: &Data, reps: usize) -> Res<Vec<Vec<Duration>>> {
-    let mut out = vec![Vec::new(); 2 + data.big.len()];
-    for rep in 0..=reps {
-        let t = Instant::now();
-        let list: Vec<String> = conn.lrange(LIST_KEY, 0, -1).ctx("redline LRANGE")?;
-        if rep > 0 {
-            out[0].push(t.elapsed());
-        }
-        data.check_list("redline", &list)?;
-        drop(list);
-    }
-    for rep in 0..=reps {
-        let t = Instant::now();
-        let hash: HashMap<String, String> = conn.hgetall(HASH_KEY).ctx("redline HGETALL")?;
-        if rep > 0 {
-            out[1].push(t.elapsed());
-        }
-        data.check_hash("redline", &hash)?;
-        drop(hash);
-    }
+    let mut out = vec![
+        steady(
+            reps,
+            || {
+                conn.lrange::<Vec<String>>(LIST_KEY, 0, -1)
+                    .ctx("redline LRANGE")
+            },
+            |list| data.check_list("redline", list),
+        )?,
+        steady(
+            reps,
+            || {
+                conn.hgetall::<HashMap<String, String>>(HASH_KEY)
+                    .ctx("redline HGETALL")
+            },
+            |hash| data.check_hash("redline", hash),
+        )?,
+    ];
     for (i, (key, _)) in data.big.iter().enumerate() {
-        for rep in 0..=reps {
-            let t = Instant::now();
-            let value: Vec<u8> = conn.get(key.as_str()).ctx("redline GET big")?;
-            if rep > 0 {
-                out[2 + i].push(t.elapsed());
-            }
-            data.check_big("redline", i, &value)?;
-        }
+        out.push(steady(
+            reps,
+            || conn.get::<Vec<u8>>(key.as_str()).ctx("redline GET big"),
+            |value| data.check_big("redline", i, value),
+        )?);
     }
     Ok(out)
 }

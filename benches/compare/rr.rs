@@ -3,7 +3,7 @@
 use crate::data::{
     self, Data, CTR4_KEY, CTR_KEY, HASH_KEY, LIST_KEY, ONE_KEY, ONE_VALUE, RT_KEY, RT_VALUE,
 };
-use crate::{count_allocs, Ctx, Res, SCRIPT};
+use crate::{count_allocs, steady, Ctx, Res, SCRIPT};
 use redis::{Commands, Connection, Script};
 use std::collections::HashMap;
 use std::sync::Barrier;
@@ -107,34 +107,30 @@ pub fn script_calls(con: &mut Connection, n: usize) -> Res<Vec<Duration>> {
 /// Scenarios 5 and 6, as `rl::large` (each scenario's samples back to back after one untimed
 /// warm-up).
 pub fn large(con: &mut Connection, data: &Data, reps: usize) -> Res<Vec<Vec<Duration>>> {
-    let mut out = vec![Vec::new(); 2 + data.big.len()];
-    for rep in 0..=reps {
-        let t = Instant::now();
-        let list: Vec<String> = con.lrange(LIST_KEY, 0, -1).ctx("redis-rs LRANGE")?;
-        if rep > 0 {
-            out[0].push(t.elapsed());
-        }
-        data.check_list("redis-rs", &list)?;
-        drop(list);
-    }
-    for rep in 0..=reps {
-        let t = Instant::now();
-        let hash: HashMap<String, String> = con.hgetall(HASH_KEY).ctx("redis-rs HGETALL")?;
-        if rep > 0 {
-            out[1].push(t.elapsed());
-        }
-        data.check_hash("redis-rs", &hash)?;
-        drop(hash);
-    }
+    let mut out = vec![
+        steady(
+            reps,
+            || {
+                con.lrange::<_, Vec<String>>(LIST_KEY, 0, -1)
+                    .ctx("redis-rs LRANGE")
+            },
+            |list| data.check_list("redis-rs", list),
+        )?,
+        steady(
+            reps,
+            || {
+                con.hgetall::<_, HashMap<String, String>>(HASH_KEY)
+                    .ctx("redis-rs HGETALL")
+            },
+            |hash| data.check_hash("redis-rs", hash),
+        )?,
+    ];
     for (i, (key, _)) in data.big.iter().enumerate() {
-        for rep in 0..=reps {
-            let t = Instant::now();
-            let value: Vec<u8> = con.get(key).ctx("redis-rs GET big")?;
-            if rep > 0 {
-                out[2 + i].push(t.elapsed());
-            }
-            data.check_big("redis-rs", i, &value)?;
-        }
+        out.push(steady(
+            reps,
+            || con.get::<_, Vec<u8>>(key).ctx("redis-rs GET big"),
+            |value| data.check_big("redis-rs", i, value),
+        )?);
     }
     Ok(out)
 }
