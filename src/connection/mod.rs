@@ -558,18 +558,18 @@ impl Inner {
         }
     }
 
-    /// Reads more bytes into the buffer.
+    /// Reads more bytes into the buffer, after moving the unconsumed ones (at most a partial
+    /// line or element) to its front, so that the read gets the whole buffer.
     fn fill(&mut self) -> Result<()> {
+        if self.rpos > 0 {
+            self.rbuf.copy_within(self.rpos..self.rend, 0);
+            self.rend -= self.rpos;
+            self.rpos = 0;
+        }
         if self.rend == self.rbuf.len() {
-            if self.rpos > 0 {
-                self.rbuf.copy_within(self.rpos..self.rend, 0);
-                self.rend -= self.rpos;
-                self.rpos = 0;
-            } else {
-                // One line longer than the buffer; the decoder's limits bound how far this goes.
-                let len = self.rbuf.len() * 2;
-                self.rbuf.resize(len, 0);
-            }
+            // One line longer than the buffer; the decoder's limits bound how far this goes.
+            let len = self.rbuf.len() * 2;
+            self.rbuf.resize(len, 0);
         }
         let n = self
             .stream

@@ -88,15 +88,11 @@ impl<'a> Reader<'a> {
             if !self.inner.decoder.is_idle() {
                 return Ok(None);
             }
-            let inner = &mut *self.inner;
-            if inner.rpos == inner.rend {
-                inner.rpos = 0;
-                inner.rend = 0;
-                let filled = inner.fill();
-                inner.check(filled)?;
+            if self.inner.rpos == self.inner.rend {
+                self.more()?;
                 continue;
             }
-            let kind = inner.rbuf[inner.rpos];
+            let kind = self.inner.rbuf[self.inner.rpos];
             if kind == b'>' && self.depth == 0 {
                 // An out-of-band push ahead of the reply: decode it whole and drop it.
                 self.inner.recv_any()?;
@@ -106,17 +102,10 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Reads more bytes, keeping the unconsumed ones (a partial element, moved to the front
-    /// first so that the read gets the whole buffer rather than what is left at its end).
+    /// Reads more bytes, keeping the unconsumed ones.
     fn more(&mut self) -> Result<()> {
-        let inner = &mut *self.inner;
-        if inner.rpos > 0 {
-            inner.rbuf.copy_within(inner.rpos..inner.rend, 0);
-            inner.rend -= inner.rpos;
-            inner.rpos = 0;
-        }
-        let filled = inner.fill();
-        inner.check(filled)
+        let filled = self.inner.fill();
+        self.inner.check(filled)
     }
 
     /// The canonical header `<kind><digits>\r\n` at the front of the buffer: the count and the
