@@ -183,6 +183,25 @@ impl<'a> Args<'a> {
     pub(crate) fn from_encoded(rest: &'a [u8]) -> Args<'a> {
         Args { rest }
     }
+
+    /// No arguments.
+    pub(crate) fn empty() -> Args<'a> {
+        Args { rest: &[] }
+    }
+
+    /// The next `n` arguments (fewer if there are not that many), as an `Args` of their own.
+    pub(crate) fn take_first(self, n: usize) -> Args<'a> {
+        let mut rest = self.clone();
+        for _ in 0..n {
+            if rest.next().is_none() {
+                break;
+            }
+        }
+        let end = self.rest.len() - rest.rest.len();
+        Args {
+            rest: &self.rest[..end],
+        }
+    }
 }
 
 impl<'a> Iterator for Args<'a> {

@@ -4,8 +4,8 @@
 //! [`Commands::query`].
 
 use crate::cmd::{with_scratch, Cmd};
-use crate::connection_like::ConnectionLike;
 use crate::error::Result;
+use crate::target::ConnectionLike;
 use crate::types::{FromValue, ToArg, ToArgs};
 
 /// Typed helpers for strings, keys, hashes, lists, sets, sorted sets and server commands.
@@ -49,7 +49,7 @@ pub trait Commands: ConnectionLike {
     /// # Ok::<(), redline::Error>(())
     /// ```
     fn query<T: FromValue>(&self, cmd: &Cmd) -> Result<T> {
-        crate::connection_like::query(self, cmd)
+        crate::target::query(self, cmd)
     }
 
     /// `PING`: returns `PONG`.
@@ -989,6 +989,6 @@ where
 {
     with_scratch(name, |c| {
         build(c);
-        crate::connection_like::query(target, c)
+        crate::target::query(target, c)
     })
 }

@@ -106,6 +106,15 @@ pub enum Error {
     /// A transaction was not run because a `WATCH`ed key changed (`EXEC` replied nil).
     #[error("transaction aborted: a watched key changed")]
     WatchConflict,
+    /// Every pooled connection stayed in use for the whole wait: the pool is at its
+    /// [`max_connections`](crate::ClientBuilder::max_connections). Nothing was sent.
+    #[error("no pooled connection came free within {waited:?} ({max_connections} in use)")]
+    PoolTimeout {
+        /// The pool's size.
+        max_connections: usize,
+        /// How long the call waited.
+        waited: std::time::Duration,
+    },
     /// The connection failed earlier and cannot be used again.
     #[error("the connection is broken by an earlier error and cannot be used again")]
     Broken,
@@ -291,7 +300,7 @@ impl Error {
     /// assert!(!Error::Broken.is_timeout());
     /// ```
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Timeout { .. })
+        matches!(self, Error::Timeout { .. } | Error::PoolTimeout { .. })
     }
 
     /// Returns `true` for a socket error or a closed connection.
@@ -331,6 +340,19 @@ impl Error {
         Error::Conversion {
             expected: std::any::type_name::<T>(),
             got: got.describe(),
+        }
+    }
+
+    /// The text of a server error reply, as the server sent it (for a [`Value::Error`] built
+    /// back from an `Error`).
+    ///
+    /// [`Value::Error`]: crate::Value::Error
+    pub(crate) fn server_text(&self) -> String {
+        match self {
+            Error::Server { message, .. } | Error::Script { message, .. } => message.clone(),
+            Error::NoScript => "NOSCRIPT No matching script.".to_string(),
+            Error::Pipeline { source, .. } => source.server_text(),
+            other => format!("ERR {other}"),
         }
     }
 

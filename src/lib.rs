@@ -86,30 +86,49 @@
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
 
-mod client;
-mod cmd;
-mod commands;
-mod connection;
-mod connection_like;
-mod error;
-mod function;
-mod info;
-mod pipeline;
+// Layers, each using only those above it: protocol; commands and conversions; errors and
+// settings; one connection; batches on a connection; the target trait; what runs on any
+// target; the concrete clients.
 pub mod resp;
+
+mod cmd;
+mod code;
+mod types;
+
+mod error;
+mod info;
+
+mod connection;
+
+mod batch;
+
+pub mod target;
+
+mod commands;
+mod function;
+mod pipeline;
 mod script;
 mod scripting;
-mod types;
+
+mod client;
+mod pool;
 
 pub use client::{Client, ClientBuilder};
 pub use cmd::{cmd, Args, Cmd};
+pub use code::{script_sha, ScriptCode};
 pub use commands::Commands;
 pub use connection::Connection;
-pub use connection_like::ConnectionLike;
 pub use error::{Error, Operation, Result, ServerErrorKind};
 pub use function::{EngineStats, FunctionInfo, FunctionStats, LibraryInfo, RunningScript};
 pub use info::{Addr, ConnectionInfo, Protocol};
 pub use pipeline::Pipeline;
+pub use pool::PoolStats;
 pub use resp::Value;
-pub use script::{invoke_with_reload, script_sha, Script, ScriptInvocation};
+pub use script::Script;
 pub use scripting::{FlushMode, RestorePolicy, ScriptingCommands};
+pub use target::{ConnectionLike, Reply, ScriptInvocation};
 pub use types::{FromValue, ToArg, ToArgs};
+
+/// Kept at the root for code written before it moved to [`target`].
+#[doc(hidden)]
+pub use target::invoke_with_reload;

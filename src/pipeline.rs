@@ -1,27 +1,19 @@
 //! Batches of commands and scripts sent in one write: [`Pipeline`].
 
-use crate::client::Client;
-use crate::cmd::{cmd, describe, Args, Cmd};
+use crate::batch::Batch;
+use crate::cmd::Cmd;
+use crate::code::ScriptCode;
 use crate::connection::Connection;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::resp::Value;
 use crate::script::Script;
+use crate::target::ConnectionLike;
 use crate::types::{FromValue, ToArg, ToArgs};
-use std::sync::Arc;
-
-mod batch;
-mod run;
-
-use batch::Batch;
-
-/// Total source bytes of unknown scripts that are loaded inline, ahead of the batch, without
-/// asking `SCRIPT EXISTS` first. Larger sources are checked first so that big scripts are sent
-/// only to a server that lacks them.
-const INLINE_LOAD_MAX: usize = 64 * 1024;
 
 /// A batch of commands and scripts, sent together and answered together.
 ///
-/// Build it with [`Client::pipeline`] or [`Connection::pipeline`]; queue commands with
+/// Build it with [`Client::pipeline`](crate::Client::pipeline), [`Connection::pipeline`] or
+/// [`Pipeline::new`] on any other target; queue commands with
 /// [`cmd`](Pipeline::cmd) or the typed helpers, scripts with [`script`](Pipeline::script); then
 /// [`execute`](Pipeline::execute). Every builder method returns `&mut Self`, so calls chain.
 ///
@@ -39,6 +31,13 @@ const INLINE_LOAD_MAX: usize = 64 * 1024;
 /// A `NOSCRIPT` that still arrives (the cache was flushed between the check and the batch) is
 /// reported on that command; the batch is never replayed. The next batch on that connection
 /// loads the script again.
+///
+/// # Targets
+///
+/// The target decides how the batch is sent ([`ConnectionLike::run_pipeline`]): a
+/// [`Connection`] and a pooled [`Client`](crate::Client) send it in one write (per 256 KiB
+/// segment); a target that implements only [`ConnectionLike::req`] sends it one command at a
+/// time.
 ///
 /// # Example
 ///
@@ -59,167 +58,165 @@ const INLINE_LOAD_MAX: usize = 64 * 1024;
 /// let counts: Vec<i64> = client
 ///     .pipeline()
 ///     .atomic()
-///     .incr("a", 1)
+///     .incr_by("a", 1)
 ///     .cmd(cmd("SET").arg("b").arg(0)).ignore()
-///     .incr("b", 2)
+///     .incr_by("b", 2)
 ///     .execute()?;
 /// # Ok::<(), redline::Error>(())
 /// ```
-pub struct Pipeline<'a> {
-    target: Target<'a>,
-    /// The queued commands, encoded.
+pub struct Pipeline<'t> {
+    target: &'t dyn ConnectionLike,
     batch: Batch,
-    /// Distinct scripts used by the batch.
-    scripts: Vec<ScriptRef>,
-    atomic: bool,
     /// Reused to encode typed helpers without allocating per command.
     scratch: Cmd,
-    /// Reused for each write.
-    wbuf: Vec<u8>,
-    /// An empty command was queued: the batch is refused.
-    invalid: bool,
 }
 
-#[derive(Clone, Copy)]
-pub(crate) enum Target<'a> {
-    Client(&'a Client),
-    Connection(&'a Connection),
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct ScriptRef {
-    pub(crate) sha: Arc<str>,
-    pub(crate) source: Option<Arc<[u8]>>,
-}
-
-impl Client {
-    /// Starts a [`Pipeline`] that runs on a pooled connection.
-    pub fn pipeline(&self) -> Pipeline<'_> {
-        Pipeline::new(Target::Client(self))
-    }
-
-    /// Runs an optimistic transaction: `WATCH` the keys, call `f` (which may read through the
-    /// connection it is given, and queues writes on the pipeline), then `MULTI`/`EXEC` the
-    /// queue. If a watched key changed, `EXEC` is refused and the whole thing runs again, as
-    /// redis-py's `transaction()` does. Returns the `EXEC` replies converted to `T`.
-    ///
-    /// Everything happens on one pinned connection; if `f` fails, `UNWATCH` is sent before the
-    /// connection returns to the pool.
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// use redline::{Client, Commands};
-    ///
-    /// let client = Client::open("redis://127.0.0.1:6379")?;
-    /// let (new_balance,): (i64,) = client.transaction(&["balance"], |conn, pipe| {
-    ///     let balance: i64 = conn.get::<Option<i64>>("balance")?.unwrap_or(0);
-    ///     pipe.set("balance", balance + 10).ignore().get("balance");
-    ///     Ok(())
-    /// })?;
-    /// # Ok::<(), redline::Error>(())
-    /// ```
-    pub fn transaction<K, T, F>(&self, keys: K, mut f: F) -> Result<T>
-    where
-        K: ToArgs,
-        T: FromValue,
-        F: FnMut(&Connection, &mut Pipeline<'_>) -> Result<()>,
-    {
-        self.with_conn(|conn| loop {
-            conn.req(cmd("WATCH").arg(&keys))?;
-            let mut pipe = conn.pipeline();
-            pipe.atomic();
-            let attempt = f(conn, &mut pipe).and_then(|()| match pipe.is_empty() {
-                true => Ok(None),
-                false => pipe.execute::<T>().map(Some),
-            });
-            match attempt {
-                Ok(Some(result)) => return Ok(result),
-                Err(Error::WatchConflict) => continue,
-                // Nothing queued, the closure failed, or the batch failed (maybe before EXEC
-                // cleared the WATCH): clear it so no stale WATCH reaches the pool's next user.
-                unfinished => {
-                    if !conn.is_broken() {
-                        conn.req(&cmd("UNWATCH"))?;
-                    }
-                    return match unfinished {
-                        Ok(_) => T::from_value(Value::Array(Vec::new())),
-                        Err(e) => Err(e),
-                    };
-                }
-            }
-        })
+impl std::fmt::Debug for Pipeline<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("batch", &self.batch)
+            .finish_non_exhaustive()
     }
 }
 
 impl Connection {
-    /// Starts a [`Pipeline`] that runs on this connection.
+    /// Starts a [`Pipeline`] that runs on this connection. (Defined here, beside the type it
+    /// returns: the connection layer knows nothing of pipelines.)
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let conn = client.get_connection()?;
+    /// let (a, b): (Option<String>, Option<String>) = conn.pipeline().get("a").get("b").execute()?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn pipeline(&self) -> Pipeline<'_> {
-        Pipeline::new(Target::Connection(self))
+        Pipeline::new(self)
     }
 }
 
-impl<'a> Pipeline<'a> {
-    fn new(target: Target<'a>) -> Pipeline<'a> {
+impl<'t> Pipeline<'t> {
+    /// Starts an empty pipeline on any target; clients and connections have `pipeline()`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use redline::{Client, Pipeline};
+    ///
+    /// let client = Client::open("redis://127.0.0.1:6379")?;
+    /// let mut pipe = Pipeline::new(&client);
+    /// let (n,): (i64,) = pipe.cmd(redline::cmd("INCR").arg("hits")).execute()?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn new(target: &'t dyn ConnectionLike) -> Pipeline<'t> {
         Pipeline {
             target,
             batch: Batch::default(),
-            scripts: Vec::new(),
-            atomic: false,
             scratch: Cmd::new(),
-            wbuf: Vec::new(),
-            invalid: false,
         }
     }
 
-    /// Wraps the batch in `MULTI`/`EXEC`: it runs as a unit, with nothing interleaved.
+    /// Wraps the batch in `MULTI`/`EXEC`: it runs as a unit, with nothing interleaved. The
+    /// scripts it carries are loaded before `MULTI`, in the same write.
     ///
     /// Redis has no rollback: if one command fails at run time, the others are still applied,
-    /// and the failure is reported as [`Error::Pipeline`] for that command. A command that
-    /// fails to queue (wrong arity, unknown command) makes the server discard the whole
-    /// transaction (`EXECABORT`); that is reported for the command that failed to queue.
+    /// and the failure is reported as [`Error::Pipeline`](crate::Error::Pipeline) for that
+    /// command. A command that fails to queue (wrong arity, unknown command) makes the server
+    /// discard the whole transaction (`EXECABORT`); that is reported for the command that
+    /// failed to queue.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let (a, b): (i64, i64) = client.pipeline().atomic().incr_by("a", 1).incr_by("b", 1).execute()?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn atomic(&mut self) -> &mut Self {
-        self.atomic = true;
+        self.batch.set_atomic();
         self
     }
 
     /// Queues a command.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::cmd;
+    ///
+    /// let (size,): (i64,) = client.pipeline().cmd(&cmd("DBSIZE")).execute()?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn cmd(&mut self, cmd: &Cmd) -> &mut Self {
-        if cmd.args_len() == 0 {
-            // The server never answers an empty command; refuse the batch at execute.
-            self.invalid = true;
-        }
-        self.push(cmd.encoded(), None)
+        self.batch.push(cmd.encoded(), None);
+        self
     }
 
     /// Drops the reply of the command queued last from the results (its error, if any, is
     /// still reported).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let (v,): (String,) = client.pipeline().set("k", "v").ignore().get("k").execute()?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn ignore(&mut self) -> &mut Self {
         self.batch.ignore_last();
         self
     }
 
     /// Queues a script call (`EVALSHA`); the script is loaded first if the server lacks it.
+    /// Takes a [`Script`] or a [`ScriptCode`].
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let add = client.register_script("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+    /// let (a, b): (i64, i64) = client.pipeline().script(&add, "x", 1).script(&add, "y", 2).execute()?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn script(
         &mut self,
-        script: &Script<'_>,
+        script: impl AsRef<ScriptCode>,
         keys: impl ToArgs,
         args: impl ToArgs,
     ) -> &mut Self {
-        self.queue_script(script, false, &keys, &args)
+        self.queue_script(script.as_ref(), false, &keys, &args)
     }
 
     /// Queues a read-only script call (`EVALSHA_RO`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let peek = client.register_script("#!lua flags=no-writes\nreturn redis.call('GET', KEYS[1])");
+    /// let (v,): (Option<String>,) = client.pipeline().script_ro(&peek, "k", ()).execute()?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn script_ro(
         &mut self,
-        script: &Script<'_>,
+        script: impl AsRef<ScriptCode>,
         keys: impl ToArgs,
         args: impl ToArgs,
     ) -> &mut Self {
-        self.queue_script(script, true, &keys, &args)
+        self.queue_script(script.as_ref(), true, &keys, &args)
     }
 
     /// Queues `FCALL function numkeys key... arg...`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let (n,): (i64,) = client.pipeline().fcall("my_incr", "counter", 1).execute()?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn fcall(
         &mut self,
         function: impl ToArg,
@@ -230,6 +227,14 @@ impl<'a> Pipeline<'a> {
     }
 
     /// Queues `FCALL_RO function numkeys key... arg...`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let (v,): (Option<String>,) = client.pipeline().fcall_ro("my_get", "k", ()).execute()?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
     pub fn fcall_ro(
         &mut self,
         function: impl ToArg,
@@ -250,9 +255,154 @@ impl<'a> Pipeline<'a> {
     ) -> &mut Self {
         self.scratch.clear();
         self.scratch.arg(name).keyed(head, keys, args);
-        self.push_scratch(script)
+        self.batch.push(self.scratch.encoded(), script);
+        self
     }
 
+    /// The number of queued commands.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// assert_eq!(client.pipeline().get("a").get("b").len(), 2);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn len(&self) -> usize {
+        self.batch.len()
+    }
+
+    /// Returns `true` when nothing is queued.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// assert!(client.pipeline().is_empty());
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.batch.is_empty()
+    }
+
+    /// The queued commands, as the target receives them.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let mut pipe = client.pipeline();
+    /// pipe.get("k");
+    /// assert_eq!(pipe.batch().command(0).map(|c| c.to_string()), Some("GET k".into()));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn batch(&self) -> &Batch {
+        &self.batch
+    }
+
+    /// Removes every queued command, keeping the buffers (and the `atomic` setting).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let mut pipe = client.pipeline();
+    /// pipe.get("k");
+    /// pipe.clear();
+    /// assert!(pipe.is_empty());
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn clear(&mut self) {
+        self.batch.clear();
+    }
+
+    /// Sends the batch and converts the replies of the commands not ignored, as one array,
+    /// into `T`: a tuple, a `Vec<T>`, or `Vec<Value>`. The queue is emptied either way.
+    ///
+    /// An empty pipeline makes no round trip.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Pipeline`](crate::Error::Pipeline) for the first command that got an error
+    ///   reply, naming its index and the command (cut, secrets hidden). In a plain pipeline
+    ///   the others still ran.
+    /// - [`Error::WatchConflict`](crate::Error::WatchConflict) when an atomic batch ran under
+    ///   `WATCH` and a key changed.
+    /// - Connection errors: the connection is discarded. A batch that may have reached the
+    ///   server is never re-sent.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let values: Vec<Option<String>> = client.pipeline().get("a").get("b").execute()?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn execute<T: FromValue>(&mut self) -> Result<T> {
+        let (kept, first_error) = self.execute_replies()?;
+        match first_error {
+            Some(error) => Err(error),
+            None => T::from_value(Value::Array(kept)),
+        }
+    }
+
+    /// Sends the batch and returns one reply per command not ignored, error replies included
+    /// as [`Value::Error`], for callers that handle each command's outcome. (A batch that could
+    /// not run as a whole, such as a script that failed to load or an aborted transaction, is
+    /// still an `Err`.)
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::Value;
+    ///
+    /// let replies = client.pipeline().incr("n").cmd(&redline::cmd("NO-SUCH")).execute_raw()?;
+    /// assert!(matches!(replies[1], Value::Error(_)));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn execute_raw(&mut self) -> Result<Vec<Value>> {
+        Ok(self.execute_replies()?.0)
+    }
+
+    /// Runs the batch on the target and empties it.
+    fn execute_replies(&mut self) -> Result<(Vec<Value>, Option<crate::Error>)> {
+        let result = match self.batch.check() {
+            Ok(()) if self.batch.is_empty() => Ok((Vec::new(), None)),
+            Ok(()) => self
+                .target
+                .run_pipeline(&mut self.batch)
+                .map(|()| self.batch.take_replies()),
+            Err(e) => Err(e),
+        };
+        self.batch.clear();
+        result
+    }
+
+    fn queue_script(
+        &mut self,
+        code: &ScriptCode,
+        read_only: bool,
+        keys: &impl ToArgs,
+        args: &impl ToArgs,
+    ) -> &mut Self {
+        let index = self.batch.add_script(code);
+        let name = if read_only { "EVALSHA_RO" } else { "EVALSHA" };
+        self.keyed(name, code.sha(), keys, args, Some(index))
+    }
+
+    /// Queues the command `build` writes into a cleared scratch `Cmd` (no allocation once the
+    /// scratch is warm): the path of every typed helper.
+    pub(crate) fn helper(&mut self, build: impl FnOnce(&mut Cmd)) -> &mut Self {
+        self.scratch.clear();
+        build(&mut self.scratch);
+        self.batch.push(self.scratch.encoded(), None);
+        self
+    }
+}
+
+// The typed helpers below are the same commands as `Commands`'.
+impl<'t> Pipeline<'t> {
     /// Queues `SET key value`.
     pub fn set(&mut self, key: impl ToArg, value: impl ToArg) -> &mut Self {
         self.helper(|c| {
@@ -322,137 +472,16 @@ impl<'a> Pipeline<'a> {
             c.arg("ZADD").arg(key).arg(score).arg(member);
         })
     }
+}
 
-    /// The number of queued commands.
-    pub fn len(&self) -> usize {
-        self.batch.len()
+impl AsRef<ScriptCode> for Script<'_> {
+    fn as_ref(&self) -> &ScriptCode {
+        self.code()
     }
+}
 
-    /// Returns `true` when nothing is queued.
-    pub fn is_empty(&self) -> bool {
-        self.batch.len() == 0
-    }
-
-    /// Removes every queued command, keeping the buffers (and the `atomic` setting).
-    pub fn clear(&mut self) {
-        self.batch.clear();
-        self.scripts.clear();
-        self.invalid = false;
-    }
-
-    /// Sends the batch and converts the replies of the commands not ignored, as one array,
-    /// into `T`: a tuple, a `Vec<T>`, or `Vec<Value>`. The queue is emptied either way.
-    ///
-    /// An empty pipeline makes no round trip.
-    ///
-    /// # Errors
-    ///
-    /// - [`Error::Pipeline`] for the first command that got an error reply, naming its index
-    ///   and the command (cut, secrets hidden). In a plain pipeline the others still ran.
-    /// - [`Error::WatchConflict`] when an atomic batch ran under `WATCH` and a key changed.
-    /// - Connection errors: the connection is discarded. A batch that may have reached the
-    ///   server is never re-sent.
-    pub fn execute<T: FromValue>(&mut self) -> Result<T> {
-        let replies = self.execute_replies()?;
-        let result = match replies.first_error {
-            Some(error) => Err(error),
-            None => T::from_value(Value::Array(replies.kept)),
-        };
-        self.clear();
-        result
-    }
-
-    /// Sends the batch and returns one reply per command not ignored, error replies included
-    /// as [`Value::Error`], for callers that handle each command's outcome. (A batch that could
-    /// not run as a whole, such as a script that failed to load or an aborted transaction, is
-    /// still an `Err`.)
-    pub fn execute_raw(&mut self) -> Result<Vec<Value>> {
-        let replies = self.execute_replies()?;
-        self.clear();
-        Ok(replies.kept)
-    }
-
-    fn execute_replies(&mut self) -> Result<run::Replies> {
-        if self.invalid {
-            self.clear();
-            return Err(Error::invalid_argument(
-                "an empty command (no name) was queued",
-            ));
-        }
-        if self.is_empty() {
-            return Ok(run::Replies {
-                kept: Vec::new(),
-                first_error: None,
-            });
-        }
-        let result = match self.target {
-            Target::Connection(conn) => run::run(self, conn).map_err(run::Failure::into_error),
-            Target::Client(client) => {
-                match client.with_conn(|conn| Ok(run::run(self, conn))) {
-                    // Nothing of the batch reached the server: one more try is safe.
-                    Ok(Err(run::Failure::Unsent(e))) if e.is_connection_broken() => client
-                        .with_conn(|conn| run::run(self, conn).map_err(run::Failure::into_error)),
-                    Ok(other) => other.map_err(run::Failure::into_error),
-                    Err(e) => Err(e),
-                }
-            }
-        };
-        if result.is_err() {
-            self.clear();
-        }
-        result
-    }
-
-    fn queue_script(
-        &mut self,
-        script: &Script<'_>,
-        read_only: bool,
-        keys: &impl ToArgs,
-        args: &impl ToArgs,
-    ) -> &mut Self {
-        let index = match self.scripts.iter().position(|s| *s.sha == *script.sha()) {
-            Some(i) => i,
-            None => {
-                self.scripts.push(ScriptRef {
-                    sha: script.shared_sha(),
-                    source: script.shared_source(),
-                });
-                self.scripts.len() - 1
-            }
-        };
-        let name = if read_only { "EVALSHA_RO" } else { "EVALSHA" };
-        self.keyed(name, script.sha(), keys, args, Some(index))
-    }
-
-    fn helper(&mut self, build: impl FnOnce(&mut Cmd)) -> &mut Self {
-        self.scratch.clear();
-        build(&mut self.scratch);
-        self.push_scratch(None)
-    }
-
-    /// Queues the command in `scratch`; the field borrows are disjoint, so nothing is moved or
-    /// allocated.
-    fn push_scratch(&mut self, script: Option<usize>) -> &mut Self {
-        self.batch.push(self.scratch.encoded(), script);
+impl AsRef<ScriptCode> for ScriptCode {
+    fn as_ref(&self) -> &ScriptCode {
         self
-    }
-
-    fn push(&mut self, encoded: &[u8], script: Option<usize>) -> &mut Self {
-        self.batch.push(encoded, script);
-        self
-    }
-
-    /// Wraps `source` as the error of command `index`, naming the command safely.
-    fn command_error(&self, index: usize, source: Error) -> Error {
-        let bytes = self.batch.command(index);
-        // Skip the `*N\r\n` header; the rest is the argument list `Args` reads.
-        let body = memchr::memchr(b'\n', bytes).map_or(&bytes[..0], |nl| &bytes[nl + 1..]);
-        let mut command = String::new();
-        let _ = describe(Args::from_encoded(body), &mut command);
-        Error::Pipeline {
-            index,
-            command,
-            source: Box::new(source),
-        }
     }
 }

@@ -1,12 +1,12 @@
 //! The scripting commands: `EVAL` and friends, `SCRIPT ...`, and Redis 7 functions.
 
 use crate::cmd::{cmd, with_scratch};
-use crate::connection_like::ConnectionLike;
 use crate::error::Result;
 use crate::function::{
     field, library_info, EngineStats, FunctionStats, LibraryInfo, RunningScript,
 };
 use crate::resp::Value;
+use crate::target::ConnectionLike;
 use crate::types::{FromValue, ToArg, ToArgs};
 use std::collections::HashMap;
 
@@ -231,7 +231,7 @@ pub trait ScriptingCommands: ConnectionLike {
     /// # Ok::<(), redline::Error>(())
     /// ```
     fn script_kill(&self) -> Result<()> {
-        FromValue::from_value(self.req_while_busy(cmd("SCRIPT").arg("KILL"))?)
+        FromValue::from_value(self.req(cmd("SCRIPT").arg("KILL"))?)
     }
 
     /// `FUNCTION LOAD [REPLACE] code`: the library's name.
@@ -409,7 +409,7 @@ pub trait ScriptingCommands: ConnectionLike {
     /// # Ok::<(), redline::Error>(())
     /// ```
     fn function_kill(&self) -> Result<()> {
-        FromValue::from_value(self.req_while_busy(cmd("FUNCTION").arg("KILL"))?)
+        FromValue::from_value(self.req(cmd("FUNCTION").arg("KILL"))?)
     }
 
     /// `FUNCTION STATS`, typed.
@@ -427,7 +427,7 @@ pub trait ScriptingCommands: ConnectionLike {
     /// ```
     fn function_stats(&self) -> Result<FunctionStats> {
         let mut fields: HashMap<String, Value> =
-            FromValue::from_value(self.req_while_busy(cmd("FUNCTION").arg("STATS"))?)?;
+            FromValue::from_value(self.req(cmd("FUNCTION").arg("STATS"))?)?;
         let running_script = match fields.remove("running_script") {
             None | Some(Value::Nil) => None,
             Some(running) => {
@@ -474,7 +474,7 @@ where
 {
     with_scratch(name, |c| {
         c.keyed(head, keys, args);
-        crate::connection_like::query(target, c)
+        crate::target::query(target, c)
     })
 }
 

@@ -1,14 +1,12 @@
 //! [`ClientBuilder`]: the settings of a [`Client`], one by one or starting from a URL.
 
-use super::{Client, Shared};
+use super::Client;
 use crate::error::Result;
 use crate::info::{Addr, ConnectionInfo, Password, Protocol};
+use crate::pool::{Pool, PoolConfig};
 use crate::resp::Limits;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
-
-/// Defaults to 16: idle connections kept for reuse.
-const DEFAULT_MAX_IDLE: usize = 16;
 
 /// Builds a [`Client`] setting by setting, or starting from a URL.
 ///
@@ -31,14 +29,14 @@ const DEFAULT_MAX_IDLE: usize = 16;
 #[derive(Clone, Debug)]
 pub struct ClientBuilder {
     info: ConnectionInfo,
-    max_idle: usize,
+    pool: PoolConfig,
 }
 
 impl Default for ClientBuilder {
     fn default() -> Self {
         ClientBuilder {
             info: ConnectionInfo::default(),
-            max_idle: DEFAULT_MAX_IDLE,
+            pool: PoolConfig::default(),
         }
     }
 }
@@ -80,7 +78,7 @@ impl ClientBuilder {
     pub fn from_info(info: ConnectionInfo) -> ClientBuilder {
         ClientBuilder {
             info,
-            max_idle: DEFAULT_MAX_IDLE,
+            pool: PoolConfig::default(),
         }
     }
 
@@ -279,7 +277,41 @@ impl ClientBuilder {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn max_idle(mut self, max_idle: usize) -> Self {
-        self.max_idle = max_idle;
+        self.pool.max_idle = max_idle;
+        self
+    }
+
+    /// The most connections open at once, idle and in use (at least 1). A call that finds
+    /// them all in use waits for one to come back, up to [`ClientBuilder::pool_wait_timeout`].
+    /// Defaults to ten per CPU and at least 16, as go-redis sizes its pool.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// let client = redline::Client::builder().max_connections(4).build();
+    /// assert_eq!(client.pool_stats().max_size, 4);
+    /// ```
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.pool.max_size = max;
+        self
+    }
+
+    /// How long a call waits for a pooled connection when [`ClientBuilder::max_connections`]
+    /// are in use, before it fails with [`Error::PoolTimeout`](crate::Error::PoolTimeout);
+    /// `None` waits for ever. Defaults to 5 s.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = redline::Client::builder()
+    ///     .max_connections(8)
+    ///     .pool_wait_timeout(Some(Duration::from_millis(200)))
+    ///     .build();
+    /// ```
+    pub fn pool_wait_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.pool.wait_timeout = timeout;
         self
     }
 
@@ -293,11 +325,7 @@ impl ClientBuilder {
     /// ```
     pub fn build(self) -> Client {
         Client {
-            shared: Arc::new(Shared {
-                info: self.info,
-                idle: Mutex::new(Vec::new()),
-                max_idle: self.max_idle,
-            }),
+            pool: Arc::new(Pool::new(self.info, self.pool)),
         }
     }
 }

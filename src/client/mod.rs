@@ -1,14 +1,20 @@
 //! The shared, pooled client and its builder.
 
+use crate::batch::{self, Batch, Failure};
+use crate::cmd::cmd;
 use crate::cmd::Cmd;
-use crate::connection::{Connection, Reply};
-use crate::error::Result;
+use crate::code::ScriptCode;
+use crate::connection::Connection;
+use crate::error::{Error, Result};
 use crate::info::ConnectionInfo;
+use crate::pipeline::Pipeline;
+use crate::pool::{Pool, PoolStats};
 use crate::resp::Value;
-use crate::script::{Script, ScriptInvocation};
+use crate::script::Script;
+use crate::target::{ConnectionLike, Reply, ScriptInvocation};
 use crate::types::FromValue;
-use crate::ConnectionLike;
-use std::sync::{Arc, Mutex, MutexGuard};
+use crate::types::ToArgs;
+use std::sync::Arc;
 
 mod builder;
 
@@ -16,10 +22,11 @@ pub use builder::ClientBuilder;
 
 /// A client for one server, shared by reference across threads.
 ///
-/// It keeps a small pool of idle connections and checks one out for each call, so N threads
-/// calling at once use up to N connections. A connection that failed is dropped, never put
-/// back, and an idle one is checked (without blocking) before reuse, so a server restart is
-/// seen as a closed connection and the call opens a fresh one.
+/// It keeps a pool of connections and checks one out for each call, so N threads calling at
+/// once use up to N connections, up to [`ClientBuilder::max_connections`]; past that a call
+/// waits for one to come back ([`ClientBuilder::pool_wait_timeout`]). A connection that failed
+/// is dropped, never put back, and an idle one is checked (without blocking) before reuse, so
+/// a server restart is seen as a closed connection and the call opens a fresh one.
 ///
 /// `Client` is cheap to clone: clones share the pool.
 ///
@@ -40,19 +47,13 @@ pub use builder::ClientBuilder;
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    shared: Arc<Shared>,
-}
-
-struct Shared {
-    info: ConnectionInfo,
-    idle: Mutex<Vec<Connection>>,
-    max_idle: usize,
+    pool: Arc<Pool>,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("info", &self.shared.info)
+            .field("info", self.pool.info())
             .finish_non_exhaustive()
     }
 }
@@ -105,7 +106,7 @@ impl Client {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn connection_info(&self) -> &ConnectionInfo {
-        &self.shared.info
+        self.pool.info()
     }
 
     /// Opens a dedicated connection, outside the pool, for `WATCH`, blocking commands and
@@ -122,7 +123,7 @@ impl Client {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn get_connection(&self) -> Result<Connection> {
-        Connection::open(&self.shared.info)
+        Connection::open(self.pool.info())
     }
 
     /// Sends one command on a pooled connection and converts its reply.
@@ -137,7 +138,7 @@ impl Client {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn query<T: FromValue>(&self, cmd: &Cmd) -> Result<T> {
-        crate::connection_like::query(self, cmd)
+        crate::target::query(self, cmd)
     }
 
     /// Makes a [`Script`] of Lua source. No server call: its SHA1 is computed here, and it is
@@ -157,42 +158,101 @@ impl Client {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn register_script(&self, lua: impl AsRef<[u8]>) -> Script<'_> {
-        Script::new(self, lua.as_ref())
+        ScriptCode::new(lua).bind(self)
     }
 
-    /// Runs `f` on a pooled connection, then returns the connection to the pool unless it
-    /// broke (or `f` panicked, in which case it is dropped).
+    /// Starts a [`Pipeline`] that runs on a pooled connection.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let (a, b): (Option<String>, Option<String>) = client.pipeline().get("a").get("b").execute()?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn pipeline(&self) -> Pipeline<'_> {
+        Pipeline::new(self)
+    }
+
+    /// Runs an optimistic transaction: `WATCH` the keys, call `f` (which may read through the
+    /// connection it is given, and queues writes on the pipeline), then `MULTI`/`EXEC` the
+    /// queue. If a watched key changed, `EXEC` is refused and the whole thing runs again, as
+    /// redis-py's `transaction()` does. Returns the `EXEC` replies converted to `T`.
+    ///
+    /// Everything happens on one pinned connection; if `f` fails, `UNWATCH` is sent before the
+    /// connection returns to the pool.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use redline::{Client, Commands};
+    ///
+    /// let client = Client::open("redis://127.0.0.1:6379")?;
+    /// let (new_balance,): (i64,) = client.transaction(&["balance"], |conn, pipe| {
+    ///     let balance: i64 = conn.get::<Option<i64>>("balance")?.unwrap_or(0);
+    ///     pipe.set("balance", balance + 10).ignore().get("balance");
+    ///     Ok(())
+    /// })?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn transaction<K, T, F>(&self, keys: K, mut f: F) -> Result<T>
+    where
+        K: ToArgs,
+        T: FromValue,
+        F: FnMut(&Connection, &mut Pipeline<'_>) -> Result<()>,
+    {
+        self.with_conn(|conn| loop {
+            conn.req(cmd("WATCH").arg(&keys))?;
+            let mut pipe = conn.pipeline();
+            pipe.atomic();
+            let attempt = f(conn, &mut pipe).and_then(|()| match pipe.is_empty() {
+                true => Ok(None),
+                false => pipe.execute::<T>().map(Some),
+            });
+            match attempt {
+                Ok(Some(result)) => return Ok(result),
+                Err(Error::WatchConflict) => continue,
+                // Nothing queued, the closure failed, or the batch failed (maybe before EXEC
+                // cleared the WATCH): clear it so no stale WATCH reaches the pool's next user.
+                unfinished => {
+                    if !conn.is_broken() {
+                        conn.req(&cmd("UNWATCH"))?;
+                    }
+                    return match unfinished {
+                        Ok(_) => T::from_value(Value::Array(Vec::new())),
+                        Err(e) => Err(e),
+                    };
+                }
+            }
+        })
+    }
+
+    /// Runs `f` on a pooled connection, which goes back to the pool afterwards unless it broke.
     pub(crate) fn with_conn<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
-        let conn = self.checkout()?;
-        let result = f(&conn);
-        if !conn.is_broken() {
-            conn.mark_idle();
-            let mut idle = self.idle();
-            if idle.len() < self.shared.max_idle {
-                idle.push(conn);
-            }
-        }
-        result
+        self.pool.with_conn(f)
     }
 
-    fn checkout(&self) -> Result<Connection> {
-        loop {
-            let candidate = self.idle().pop();
-            match candidate {
-                // A server restart or a stray byte shows here, before a command is risked.
-                Some(conn) if conn.is_reusable() => return Ok(conn),
-                Some(_) => continue,
-                None => return Connection::open(&self.shared.info),
-            }
+    /// Sends a command that must get through while the server is busy with a script
+    /// (`SCRIPT KILL`, `FUNCTION KILL`, `FUNCTION STATS`, `SHUTDOWN NOSAVE`): on an idle pooled
+    /// connection when there is one, else on a fresh one whose handshake skips `SELECT` and
+    /// `CLIENT SETNAME`, which a busy server refuses. [`ConnectionLike::req`] does this by
+    /// itself for `SCRIPT KILL` and `FUNCTION KILL`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::cmd;
+    ///
+    /// // Answered even while a long script blocks the server.
+    /// let stats = client.req_while_busy(cmd("FUNCTION").arg("STATS"))?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn req_while_busy(&self, cmd: &Cmd) -> Result<Value> {
+        match self.pool.with_idle(|conn| conn.req(cmd)) {
+            Some(result) => result,
+            None => Connection::open_with(self.pool.info(), false)?.req(cmd),
         }
-    }
-
-    fn idle(&self) -> MutexGuard<'_, Vec<Connection>> {
-        // The guarded Vec stays consistent even if a holder panicked.
-        self.shared
-            .idle
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The number of idle connections in the pool (for tests and metrics).
@@ -209,7 +269,25 @@ impl Client {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn idle_connections(&self) -> usize {
-        self.idle().len()
+        self.pool.stats().idle
+    }
+
+    /// Counts of the pool's connections: open, idle, in use, discarded, opened, and calls that
+    /// timed out waiting.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use redline::{Client, Commands};
+    ///
+    /// let client = Client::builder().max_connections(4).build();
+    /// client.ping()?;
+    /// let stats = client.pool_stats();
+    /// assert_eq!((stats.open, stats.idle, stats.max_size), (1, 1, 4));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn pool_stats(&self) -> PoolStats {
+        self.pool.stats()
     }
 }
 
@@ -219,26 +297,53 @@ impl ConnectionLike for Client {
     /// refused with [`Error::InvalidArgument`](crate::Error::InvalidArgument): the next caller
     /// of that pooled connection would inherit the state. Use [`Client::get_connection`] (or a
     /// pipeline's [`atomic`](crate::Pipeline::atomic), or [`Client::transaction`]) instead.
+    /// `SCRIPT KILL` and `FUNCTION KILL` go as [`Client::req_while_busy`] sends them.
     fn req(&self, cmd: &Cmd) -> Result<Value> {
         refuse_stateful(cmd)?;
+        if is_kill(cmd) {
+            return self.req_while_busy(cmd);
+        }
         self.with_conn(|conn| conn.req(cmd))
     }
 
-    fn req_read(&self, cmd: &Cmd, read: &mut dyn FnMut(Reply<'_, '_>) -> Result<()>) -> Result<()> {
+    fn req_reply(&self, cmd: &Cmd, read: &mut dyn FnMut(Reply<'_>) -> Result<()>) -> Result<()> {
         refuse_stateful(cmd)?;
-        self.with_conn(|conn| conn.req_read(cmd, read))
+        if is_kill(cmd) {
+            return read(Reply::from(self.req_while_busy(cmd)?));
+        }
+        self.with_conn(|conn| conn.req_reply(cmd, read))
     }
 
     /// Runs the whole EVALSHA / SCRIPT LOAD / EVALSHA sequence on one pooled connection.
-    fn invoke_script(&self, invocation: &ScriptInvocation<'_>) -> Result<Value> {
-        self.with_conn(|conn| conn.invoke_script(invocation))
+    fn invoke_script(
+        &self,
+        call: &ScriptInvocation<'_>,
+        read: &mut dyn FnMut(Reply<'_>) -> Result<()>,
+    ) -> Result<()> {
+        self.with_conn(|conn| conn.invoke_script(call, read))
     }
 
-    /// Opens a fresh connection whose handshake skips `SELECT` and `CLIENT SETNAME`: a server
-    /// busy with a script refuses both, but accepts `SCRIPT KILL` and `FUNCTION KILL`.
-    fn req_while_busy(&self, cmd: &Cmd) -> Result<Value> {
-        Connection::open_with(&self.shared.info, false)?.req(cmd)
+    /// Runs the batch on one pooled connection; if nothing of it reached the server before
+    /// that connection failed, once more on another.
+    fn run_pipeline(&self, batch: &mut Batch) -> Result<()> {
+        match self.with_conn(|conn| Ok(batch::run(batch, conn))) {
+            Ok(Err(Failure::Unsent(e))) if e.is_connection_broken() => {
+                self.with_conn(|conn| batch::run(batch, conn).map_err(Failure::into_error))
+            }
+            Ok(other) => other.map_err(Failure::into_error),
+            Err(e) => Err(e),
+        }
     }
+}
+
+/// `SCRIPT KILL` and `FUNCTION KILL`, which must get through while a script blocks the server.
+fn is_kill(cmd: &Cmd) -> bool {
+    let mut args = cmd.args();
+    let (Some(name), Some(sub)) = (args.next(), args.next()) else {
+        return false;
+    };
+    (name.eq_ignore_ascii_case(b"SCRIPT") || name.eq_ignore_ascii_case(b"FUNCTION"))
+        && sub.eq_ignore_ascii_case(b"KILL")
 }
 
 /// Refuses, for a pooled connection, the commands that would leave it in a state the next
@@ -287,6 +392,7 @@ mod tests {
     fn client_and_script_are_send_sync() {
         assert_send_sync::<Client>();
         assert_send_sync::<Script<'static>>();
+        assert_send_sync::<ScriptCode>();
     }
 
     #[test]

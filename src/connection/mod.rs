@@ -7,14 +7,15 @@ use crate::info::{ConnectionInfo, Protocol};
 use crate::resp::{Decoder, Value};
 use crate::types::FromValue;
 use std::cell::{RefCell, RefMut};
-use std::collections::HashSet;
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
 mod reader;
+mod scripts;
 mod stream;
 
-pub use reader::{Reader, Reply};
+pub(crate) use reader::Reader;
+use scripts::ScriptCache;
 use stream::{io_error, Stream};
 
 /// Size of the read buffer; it grows only for a status line longer than this.
@@ -53,7 +54,7 @@ pub struct Connection {
     inner: RefCell<Inner>,
 }
 
-pub(crate) struct Inner {
+struct Inner {
     stream: Stream,
     rbuf: Vec<u8>,
     /// Unconsumed bytes are `rbuf[rpos..rend]`.
@@ -63,8 +64,8 @@ pub(crate) struct Inner {
     broken: bool,
     protocol: Protocol,
     read_timeout: Option<Duration>,
-    /// SHA1s confirmed in this server's script cache since this connection opened.
-    pub(crate) known_scripts: HashSet<String>,
+    /// Scripts confirmed in this server's cache since this connection opened.
+    scripts: ScriptCache,
     /// When the connection last went back to a pool.
     idle_since: Instant,
 }
@@ -120,7 +121,7 @@ impl Connection {
                 broken: false,
                 protocol: info.protocol,
                 read_timeout: info.read_timeout,
-                known_scripts: HashSet::new(),
+                scripts: ScriptCache::default(),
                 idle_since: Instant::now(),
             }),
         };
@@ -204,7 +205,7 @@ impl Connection {
         }
     }
 
-    pub(crate) fn lock(&self) -> Result<RefMut<'_, Inner>> {
+    fn lock(&self) -> Result<RefMut<'_, Inner>> {
         // A connection is never re-entered (nothing calls back into user code mid-command),
         // so a failed borrow can only mean misuse; report it instead of panicking.
         let inner = self
@@ -235,20 +236,35 @@ impl Connection {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn query<T: FromValue>(&self, cmd: &Cmd) -> Result<T> {
-        crate::connection_like::query(self, cmd)
+        crate::target::query(self, cmd)
     }
 
-    /// Sends one command and hands its reply, still on the wire, to `read`.
-    pub(crate) fn req_read(
-        &self,
-        cmd: &Cmd,
-        read: &mut dyn FnMut(Reply<'_, '_>) -> Result<()>,
-    ) -> Result<()> {
+    /// Sends one command and hands a reader of its reply, still on the wire, to `read`.
+    pub(crate) fn req_with<R>(&self, cmd: &Cmd, read: impl FnOnce(Reader<'_>) -> R) -> Result<R> {
         let mut inner = self.write_request(cmd)?;
-        let mut reader = Reader::new(&mut inner);
-        let result = read(Reply::Wire(&mut reader));
-        reader.finish();
-        result
+        let result = read(Reader::new(&mut inner));
+        inner.after_reply();
+        Ok(result)
+    }
+
+    /// Locks the connection for a runner that writes and reads several frames (a batch),
+    /// after checking that no reply is already waiting.
+    pub(crate) fn wire(&self) -> Result<Wire<'_>> {
+        let mut inner = self.lock()?;
+        inner.ensure_in_step()?;
+        Ok(Wire { inner })
+    }
+
+    /// Records what the outcome of a script call proved about this server's cache: a call
+    /// that ran means cached; `NOSCRIPT` means not (a compile error or `BUSY` prove nothing).
+    pub(crate) fn note_script(&self, sha: &str, outcome: &Result<()>) {
+        if let Ok(mut inner) = self.inner.try_borrow_mut() {
+            match outcome {
+                Ok(()) | Err(Error::Conversion { .. }) => inner.scripts.loaded(sha),
+                Err(Error::NoScript) => inner.scripts.forget(sha),
+                Err(_) => {}
+            }
+        }
     }
 
     /// Sends one command and returns its raw reply; an error reply is an `Err`.
@@ -440,13 +456,13 @@ impl Inner {
         result
     }
 
-    pub(crate) fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
+    fn write_all(&mut self, bytes: &[u8]) -> Result<()> {
         self.write_counted(bytes).1
     }
 
     /// Writes all of `bytes`, also returning how many were handed to the socket before any
     /// error: zero means the server provably never saw them.
-    pub(crate) fn write_counted(&mut self, bytes: &[u8]) -> (usize, Result<()>) {
+    fn write_counted(&mut self, bytes: &[u8]) -> (usize, Result<()>) {
         let mut sent = 0;
         while sent < bytes.len() {
             match self.stream.write(&bytes[sent..]) {
@@ -471,11 +487,17 @@ impl Inner {
     #[inline]
     fn consume(&mut self, used: usize) {
         self.rpos += used;
+        self.after_reply();
+    }
+
+    /// Once nothing is left unconsumed: rewinds the buffer, and gives back the memory that a
+    /// long line grew it by.
+    #[inline]
+    fn after_reply(&mut self) {
         if self.rpos == self.rend {
             self.rpos = 0;
             self.rend = 0;
             if self.rbuf.len() > READ_BUF && self.decoder.is_idle() {
-                // A long line grew the buffer; do not keep that memory for good.
                 self.rbuf = vec![0; READ_BUF];
             }
         }
@@ -485,7 +507,7 @@ impl Inner {
     /// more than was asked, and the next command must not take that reply, or the rest of a
     /// partly arrived one, for its own. Pushes, whole or partial, are left alone (`recv`
     /// skips them).
-    pub(crate) fn ensure_in_step(&mut self) -> Result<()> {
+    fn ensure_in_step(&mut self) -> Result<()> {
         while self.rpos != self.rend {
             let decoded = self.decoder.decode(&self.rbuf[self.rpos..self.rend]);
             let (used, value) = self.check(decoded.map_err(Error::from))?;
@@ -519,7 +541,7 @@ impl Inner {
     }
 
     /// Reads one reply, skipping out-of-band pushes.
-    pub(crate) fn recv(&mut self) -> Result<Value> {
+    fn recv(&mut self) -> Result<Value> {
         loop {
             match self.recv_any()? {
                 Value::Push(_) => {}
@@ -530,7 +552,7 @@ impl Inner {
 
     /// Reads the next frame, pushes included.
     #[inline]
-    pub(crate) fn recv_any(&mut self) -> Result<Value> {
+    fn recv_any(&mut self) -> Result<Value> {
         let result = self.recv_frame();
         self.check(result)
     }
@@ -597,4 +619,28 @@ fn closed() -> Error {
         io::ErrorKind::UnexpectedEof,
         "the server closed the connection",
     ))
+}
+
+/// A locked connection, for a runner that writes a batch and reads its replies: only these
+/// three things, so the runner cannot reach the connection's buffers or decoder.
+pub(crate) struct Wire<'a> {
+    inner: RefMut<'a, Inner>,
+}
+
+impl Wire<'_> {
+    /// Writes all of `bytes`, also returning how many were handed to the socket before any
+    /// error: zero means the server provably never saw them.
+    pub(crate) fn write_counted(&mut self, bytes: &[u8]) -> (usize, Result<()>) {
+        self.inner.write_counted(bytes)
+    }
+
+    /// Reads one reply, skipping out-of-band pushes; an error reply is a [`Value::Error`].
+    pub(crate) fn recv(&mut self) -> Result<Value> {
+        self.inner.recv()
+    }
+
+    /// The scripts known cached on this connection's server.
+    pub(crate) fn scripts(&mut self) -> &mut ScriptCache {
+        &mut self.inner.scripts
+    }
 }

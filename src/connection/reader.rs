@@ -8,10 +8,9 @@
 //! value at a time. Its fast paths accept only the canonical form of a header and consume
 //! nothing when they decline, so every judgement on malformed input stays with the decoder.
 
-use super::{Inner, READ_BUF};
+use super::Inner;
 use crate::error::{Error, Result};
 use crate::resp::{whole_bulk, Value};
-use crate::types::FromValue;
 
 /// Bulk payloads up to this size are taken from the read buffer; larger ones go through the
 /// decoder, which reads big payloads straight into their own `Vec`.
@@ -22,27 +21,6 @@ const FAST_HEADER_DIGITS: usize = 19;
 /// The fewest bytes one element can take on the wire (`_\r\n`): bounds up-front reservations
 /// by the bytes already received, as the decoder does.
 const MIN_ELEMENT_LEN: usize = 3;
-
-/// A reply, either already decoded or still arriving. See [`ConnectionLike::req_read`].
-///
-/// [`ConnectionLike::req_read`]: crate::ConnectionLike::req_read
-#[doc(hidden)]
-pub enum Reply<'a, 'b> {
-    /// The whole reply, decoded.
-    Value(Value),
-    /// The reply on the wire, to be read through [`FromValue::read_reply`].
-    Wire(&'a mut Reader<'b>),
-}
-
-impl Reply<'_, '_> {
-    /// Converts the reply into `T`, straight from the wire when it is still there.
-    pub(crate) fn convert<T: FromValue>(self) -> Result<T> {
-        match self {
-            Reply::Value(value) => T::from_value(value),
-            Reply::Wire(reader) => T::read_reply(reader),
-        }
-    }
-}
 
 /// Reads one reply from a connection's buffer and socket. Only the crate creates one.
 #[doc(hidden)]
@@ -286,18 +264,6 @@ impl<'a> Reader<'a> {
         }
         self.close();
         server.unwrap_or(err)
-    }
-
-    /// Ends the reply: gives back the memory of a read buffer that a long line grew.
-    pub(super) fn finish(self) {
-        let inner = self.inner;
-        if inner.rpos == inner.rend {
-            inner.rpos = 0;
-            inner.rend = 0;
-            if inner.rbuf.len() > READ_BUF && inner.decoder.is_idle() {
-                inner.rbuf = vec![0; READ_BUF];
-            }
-        }
     }
 }
 

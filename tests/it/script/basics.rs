@@ -30,7 +30,12 @@ fn walkthrough_multiply_on_two_servers() {
         // Also on a dedicated connection of the second server.
         let conn = client2.get_connection().unwrap();
         assert_eq!(multiply.call_on::<i64, _>(&conn, "foo", 7).unwrap(), 21);
-        assert!(std::ptr::eq(multiply.client(), &client));
+        // Bound to the client it was registered on (`target()` replaced `client()`).
+        let target = multiply.target() as *const dyn redline::ConnectionLike as *const u8;
+        assert!(std::ptr::eq(
+            target,
+            &client as *const redline::Client as *const u8
+        ));
     }
 }
 

@@ -5,8 +5,8 @@
 
 use crate::support::{RedisServer, PROTOCOLS};
 use redline::{
-    cmd, script_sha, Client, Commands, ConnectionLike, Error, FlushMode, Protocol, RestorePolicy,
-    Script, ScriptingCommands, ServerErrorKind, Value,
+    cmd, script_sha, Client, Commands, Error, FlushMode, Protocol, RestorePolicy, Script,
+    ScriptingCommands, ServerErrorKind, Value,
 };
 use std::collections::HashMap;
 use std::time::{Duration, Instant};

@@ -1,4 +1,4 @@
-//! The queued commands of a pipeline, in segments that can be written and released one by one.
+//! The encoded commands of a batch, in segments that can be written and released one by one.
 
 use std::ops::Range;
 
@@ -11,7 +11,7 @@ pub(super) const SEGMENT: usize = 256 * 1024;
 /// Queued commands, encoded back to back in segments that end on command boundaries (a single
 /// command larger than a segment gets one of its own).
 #[derive(Default)]
-pub(super) struct Batch {
+pub(super) struct Segments {
     segments: Vec<Segment>,
     entries: Vec<Entry>,
 }
@@ -28,7 +28,7 @@ pub(super) struct Entry {
     /// End of this command within its segment; it starts where the previous one ended (or at
     /// 0 for the segment's first command).
     end: usize,
-    /// Index into the pipeline's scripts for `EVALSHA` commands, `NO_SCRIPT` otherwise.
+    /// Index into the batch's scripts for `EVALSHA` commands, `NO_SCRIPT` otherwise.
     script: u32,
     pub(super) ignore: bool,
 }
@@ -41,7 +41,7 @@ impl Entry {
     }
 }
 
-impl Batch {
+impl Segments {
     /// Queues one encoded command.
     pub(super) fn push(&mut self, encoded: &[u8], script: Option<usize>) {
         let full = self.segments.last().map_or(true, |s| {

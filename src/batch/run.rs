@@ -1,0 +1,226 @@
+//! Sending a batch on one connection: script preload, segmented writes, reading replies.
+
+use super::Batch;
+use crate::connection::{Connection, Wire};
+use crate::error::{Error, Result};
+use crate::resp::{write_command, Value};
+use crate::target::check_sha;
+use crate::types::FromValue;
+
+/// Total source bytes of unknown scripts that are loaded inline, ahead of the batch, without
+/// asking `SCRIPT EXISTS` first. Larger sources are checked first so that big scripts are sent
+/// only to a server that lacks them.
+const INLINE_LOAD_MAX: usize = 64 * 1024;
+
+/// How a run failed: `Unsent` when nothing of the batch reached the server (so one retry on
+/// a fresh connection is safe), `Sent` otherwise.
+pub(crate) enum Failure {
+    Unsent(Error),
+    Sent(Error),
+}
+
+impl Failure {
+    pub(crate) fn into_error(self) -> Error {
+        match self {
+            Failure::Unsent(e) | Failure::Sent(e) => e,
+        }
+    }
+}
+
+/// Runs `batch` on `conn`, handing every reply to the batch.
+pub(crate) fn run(batch: &mut Batch, conn: &Connection) -> Result<(), Failure> {
+    let mut wire = conn.wire().map_err(Failure::Unsent)?;
+    batch.reset_replies();
+    let to_load = scripts_to_load(batch, &mut wire).map_err(Failure::Unsent)?;
+
+    // Preamble, in the first write: the missing scripts' SCRIPT LOADs, then MULTI.
+    let mut preamble = Vec::new();
+    for &i in &to_load {
+        if let Some(source) = batch.scripts[i].source() {
+            write_command(&mut preamble, &[b"SCRIPT", b"LOAD", source]);
+        }
+    }
+    if batch.atomic {
+        write_command(&mut preamble, &[b"MULTI"]);
+    }
+
+    // In a transaction the replies read before EXEC's are QUEUED (or a queue-time error).
+    let mut queue_error = None;
+    let mut wbuf = std::mem::take(&mut batch.wbuf);
+    let mut preamble_failure = None;
+    let last = batch.segments.segments().saturating_sub(1);
+    // Write segment k, then read the replies of segment k - 1: at most two segments are ever
+    // unanswered, so neither side's buffers can fill up and stall the other.
+    for k in 0..=last {
+        let body = batch.segments.segment(k);
+        let with_preamble = k == 0 && !preamble.is_empty();
+        let with_exec = k == last && batch.atomic;
+        // Only a segment with something around it is assembled; a plain one goes out as it is.
+        let (sent, result) = if with_preamble || with_exec {
+            wbuf.clear();
+            if with_preamble {
+                wbuf.extend_from_slice(&preamble);
+            }
+            wbuf.extend_from_slice(body);
+            if with_exec {
+                write_command(&mut wbuf, &[b"EXEC"]);
+            }
+            wire.write_counted(&wbuf)
+        } else {
+            wire.write_counted(body)
+        };
+        if let Err(e) = result {
+            batch.wbuf = wbuf;
+            return Err(if k == 0 && sent == 0 {
+                Failure::Unsent(e)
+            } else {
+                Failure::Sent(e)
+            });
+        }
+        if k == 0 {
+            preamble_failure = read_preamble(batch, &mut wire, &to_load)?;
+        } else {
+            read_segment(batch, &mut wire, k - 1, &mut queue_error)?;
+        }
+    }
+    read_segment(batch, &mut wire, last, &mut queue_error)?;
+    batch.wbuf = wbuf;
+    let exec = if batch.atomic {
+        read_exec(batch, &mut wire, queue_error)
+    } else {
+        Ok(())
+    };
+    if let Some(e) = preamble_failure {
+        return Err(Failure::Sent(e));
+    }
+    exec
+}
+
+/// Reads the replies of segment `k`'s commands. A plain batch then frees the segment: its
+/// first error, if any, has already been named. A transaction keeps every segment, since the
+/// errors of its commands arrive only with `EXEC`.
+fn read_segment(
+    batch: &mut Batch,
+    wire: &mut Wire<'_>,
+    k: usize,
+    queue_error: &mut Option<(usize, String)>,
+) -> Result<(), Failure> {
+    for index in batch.segments.commands_of(k) {
+        let reply = wire.recv().map_err(Failure::Sent)?;
+        if batch.atomic {
+            if let Value::Error(message) = reply {
+                queue_error.get_or_insert((index, message));
+            }
+        } else {
+            take(batch, wire, index, reply);
+        }
+    }
+    if !batch.atomic && k + 1 < batch.segments.segments() {
+        batch.segments.release(k);
+    }
+    Ok(())
+}
+
+/// Hands a reply to the batch; a script the server reports missing is forgotten, so that the
+/// next batch on this connection loads it again.
+fn take(batch: &mut Batch, wire: &mut Wire<'_>, index: usize, reply: Value) {
+    if let Some(missing) = batch.take(index, reply) {
+        wire.scripts().forget(missing.sha());
+    }
+}
+
+/// The scripts (indexes into the batch's scripts) to load ahead of the batch. Small unknown
+/// scripts are loaded without asking; otherwise one `SCRIPT EXISTS` round trip decides.
+fn scripts_to_load(batch: &Batch, wire: &mut Wire<'_>) -> Result<Vec<usize>> {
+    let scripts = batch.scripts();
+    let unknown: Vec<usize> = (0..scripts.len())
+        .filter(|&i| !wire.scripts().knows(scripts[i].sha()))
+        .collect();
+    let source_bytes: usize = unknown
+        .iter()
+        .filter_map(|&i| scripts[i].source().map(<[u8]>::len))
+        .sum();
+    if unknown.is_empty() || source_bytes <= INLINE_LOAD_MAX {
+        return Ok(unknown
+            .into_iter()
+            .filter(|&i| scripts[i].source().is_some())
+            .collect());
+    }
+    let mut exists: Vec<&[u8]> = vec![b"SCRIPT", b"EXISTS"];
+    exists.extend(unknown.iter().map(|&i| scripts[i].sha().as_bytes()));
+    let mut request = Vec::new();
+    write_command(&mut request, &exists);
+    wire.write_counted(&request).1?;
+    let flags: Vec<bool> = match wire.recv()? {
+        Value::Error(message) => return Err(Error::from_server_reply(message)),
+        value => FromValue::from_value(value)?,
+    };
+    let mut to_load = Vec::new();
+    for (&i, cached) in unknown.iter().zip(flags) {
+        if cached {
+            wire.scripts().loaded(scripts[i].sha());
+        } else if scripts[i].source().is_some() {
+            to_load.push(i);
+        }
+    }
+    Ok(to_load)
+}
+
+/// Reads the replies to the preamble. A script that failed to load is returned as the error of
+/// the first command that calls it, to be reported once every reply has been read, so that the
+/// connection stays in step.
+fn read_preamble(
+    batch: &Batch,
+    wire: &mut Wire<'_>,
+    to_load: &[usize],
+) -> Result<Option<Error>, Failure> {
+    let mut failure = None;
+    for &i in to_load {
+        let sha = batch.scripts[i].sha();
+        let outcome = match wire.recv().map_err(Failure::Sent)? {
+            Value::Error(message) => Err(Error::from_server_reply(message)),
+            value => String::from_value(value).and_then(|got| check_sha(sha, got)),
+        };
+        match outcome {
+            // The server's reply says so: only now is the script known loaded.
+            Ok(()) => wire.scripts().loaded(sha),
+            Err(e) => {
+                if failure.is_none() {
+                    failure = Some(match batch.first_caller(i) {
+                        Some(index) => batch.command_error(index, e),
+                        None => e,
+                    });
+                }
+            }
+        }
+    }
+    if batch.atomic {
+        if let Value::Error(message) = wire.recv().map_err(Failure::Sent)? {
+            failure.get_or_insert(Error::from_server_reply(message));
+        }
+    }
+    Ok(failure)
+}
+
+/// Reads `EXEC`'s reply: the real replies, a watch conflict, or an abort caused by a command
+/// that failed to queue (reported for that command).
+fn read_exec(
+    batch: &mut Batch,
+    wire: &mut Wire<'_>,
+    queue_error: Option<(usize, String)>,
+) -> Result<(), Failure> {
+    match wire.recv().map_err(Failure::Sent)?.into_data() {
+        Value::Array(results) if results.len() == batch.len() => {
+            for (index, reply) in results.into_iter().enumerate() {
+                take(batch, wire, index, reply);
+            }
+            Ok(())
+        }
+        Value::Nil => Err(Failure::Sent(Error::WatchConflict)),
+        Value::Error(message) => Err(Failure::Sent(match queue_error {
+            Some((i, m)) => batch.command_error(i, Error::from_server_reply(m)),
+            None => Error::from_server_reply(message),
+        })),
+        other => Err(Failure::Sent(Error::conversion::<Vec<Value>>(&other))),
+    }
+}

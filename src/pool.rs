@@ -1,0 +1,260 @@
+//! [`Pool`]: the connections of one server, shared by the threads of a client.
+
+use crate::connection::Connection;
+use crate::error::{Error, Result};
+use crate::info::ConnectionInfo;
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// How a pool is sized.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PoolConfig {
+    /// Connections open at once, idle and in use.
+    pub(crate) max_size: usize,
+    /// Idle connections kept for reuse.
+    pub(crate) max_idle: usize,
+    /// How long a call waits for a connection when `max_size` are in use; `None` waits for
+    /// ever.
+    pub(crate) wait_timeout: Option<Duration>,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        // As go-redis sizes its pool: ten per CPU, so a busy process does not open a connection
+        // per thread without bound; at least 16 for small machines.
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        PoolConfig {
+            max_size: (10 * cpus).max(16),
+            max_idle: 16,
+            wait_timeout: Some(Duration::from_secs(5)),
+        }
+    }
+}
+
+/// A snapshot of a client's pool, from [`Client::pool_stats`](crate::Client::pool_stats).
+///
+/// # Example
+///
+/// ```no_run
+/// use redline::{Client, Commands};
+///
+/// let client = Client::open("redis://127.0.0.1:6379")?;
+/// client.ping()?;
+/// let stats = client.pool_stats();
+/// assert_eq!((stats.open, stats.idle, stats.in_use), (1, 1, 0));
+/// # Ok::<(), redline::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PoolStats {
+    /// Connections open now, idle or in use.
+    pub open: usize,
+    /// Connections waiting in the pool for a caller.
+    pub idle: usize,
+    /// Connections checked out by callers now.
+    pub in_use: usize,
+    /// Connections dropped since the client was made because they broke, were found closed or
+    /// out of step, or were not wanted back (more than `max_idle`).
+    pub discarded: u64,
+    /// Connections opened since the client was made.
+    pub opened: u64,
+    /// Calls that gave up waiting for a free connection ([`Error::PoolTimeout`]).
+    pub timeouts: u64,
+    /// The most connections open at once ([`ClientBuilder::max_connections`]).
+    ///
+    /// [`ClientBuilder::max_connections`]: crate::ClientBuilder::max_connections
+    pub max_size: usize,
+}
+
+/// The connections of one server: idle ones kept for reuse, at most `max_size` open at once;
+/// a caller finding all of them in use waits until one comes back, or until its wait timeout.
+pub(crate) struct Pool {
+    info: ConnectionInfo,
+    config: PoolConfig,
+    state: Mutex<State>,
+    /// Signalled when a connection comes back or a slot frees up.
+    freed: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    idle: Vec<Connection>,
+    /// Idle plus in use; also counts a connection being opened.
+    open: usize,
+    discarded: u64,
+    opened: u64,
+    timeouts: u64,
+}
+
+impl Pool {
+    pub(crate) fn new(info: ConnectionInfo, mut config: PoolConfig) -> Pool {
+        config.max_size = config.max_size.max(1);
+        config.max_idle = config.max_idle.min(config.max_size);
+        Pool {
+            info,
+            config,
+            state: Mutex::new(State::default()),
+            freed: Condvar::new(),
+        }
+    }
+
+    pub(crate) fn info(&self) -> &ConnectionInfo {
+        &self.info
+    }
+
+    /// Runs `f` on a pooled connection, then returns the connection to the pool unless it
+    /// broke (or `f` panicked).
+    pub(crate) fn with_conn<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
+        let pooled = self.checkout()?;
+        pooled.run(f)
+    }
+
+    /// An idle connection if one is ready now, never opening one: for commands that must get
+    /// through while the server is busy with a script, whose handshake a new connection could
+    /// not complete.
+    pub(crate) fn with_idle<R>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<R>,
+    ) -> Option<Result<R>> {
+        Some(self.take_idle()?.run(f))
+    }
+
+    pub(crate) fn stats(&self) -> PoolStats {
+        let state = self.state();
+        PoolStats {
+            open: state.open,
+            idle: state.idle.len(),
+            in_use: state.open - state.idle.len(),
+            discarded: state.discarded,
+            opened: state.opened,
+            timeouts: state.timeouts,
+            max_size: self.config.max_size,
+        }
+    }
+
+    fn checkout(&self) -> Result<Pooled<'_>> {
+        let deadline = self.config.wait_timeout.map(|t| Instant::now() + t);
+        loop {
+            if let Some(conn) = self.take_idle() {
+                return Ok(conn);
+            }
+            let mut state = self.state();
+            if !state.idle.is_empty() {
+                continue;
+            }
+            if state.open < self.config.max_size {
+                state.open += 1;
+                drop(state);
+                return self.open_one();
+            }
+            let now = Instant::now();
+            let wait = match deadline {
+                Some(deadline) if now >= deadline => {
+                    state.timeouts += 1;
+                    return Err(Error::PoolTimeout {
+                        max_connections: self.config.max_size,
+                        waited: self.config.wait_timeout.unwrap_or_default(),
+                    });
+                }
+                Some(deadline) => deadline - now,
+                None => Duration::from_secs(3600),
+            };
+            let waited = self.freed.wait_timeout(state, wait);
+            drop(waited.unwrap_or_else(|poisoned| poisoned.into_inner()));
+        }
+    }
+
+    /// Pops idle connections until one is fit for reuse (checked outside the lock: the check
+    /// may probe the socket).
+    fn take_idle(&self) -> Option<Pooled<'_>> {
+        loop {
+            let conn = self.state().idle.pop()?;
+            // A server restart or a stray byte shows here, before a command is risked.
+            if conn.is_reusable() {
+                return Some(Pooled::new(self, conn));
+            }
+            self.discard(conn);
+        }
+    }
+
+    /// Opens a connection in a slot already counted in `open`.
+    fn open_one(&self) -> Result<Pooled<'_>> {
+        match Connection::open(&self.info) {
+            Ok(conn) => {
+                self.state().opened += 1;
+                Ok(Pooled::new(self, conn))
+            }
+            Err(e) => {
+                let mut state = self.state();
+                state.open = state.open.saturating_sub(1);
+                drop(state);
+                self.freed.notify_one();
+                Err(e)
+            }
+        }
+    }
+
+    fn give_back(&self, conn: Connection) {
+        if conn.is_broken() || std::thread::panicking() {
+            // A panic may have struck mid-reply: the connection's state is unknown.
+            return self.discard(conn);
+        }
+        let mut state = self.state();
+        if state.idle.len() < self.config.max_idle {
+            conn.mark_idle();
+            state.idle.push(conn);
+            drop(state);
+            self.freed.notify_one();
+        } else {
+            drop(state);
+            self.discard(conn);
+        }
+    }
+
+    fn discard(&self, conn: Connection) {
+        drop(conn);
+        let mut state = self.state();
+        state.open = state.open.saturating_sub(1);
+        state.discarded += 1;
+        drop(state);
+        self.freed.notify_one();
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // The counters stay consistent even if a holder panicked.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A checked-out connection, given back (or discarded) when dropped, also by a panic.
+struct Pooled<'p> {
+    pool: &'p Pool,
+    /// Always `Some` until dropped.
+    conn: Option<Connection>,
+}
+
+impl<'p> Pooled<'p> {
+    fn new(pool: &'p Pool, conn: Connection) -> Pooled<'p> {
+        Pooled {
+            pool,
+            conn: Some(conn),
+        }
+    }
+
+    fn run<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
+        match &self.conn {
+            Some(conn) => f(conn),
+            None => Err(Error::Broken),
+        }
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.pool.give_back(conn);
+        }
+    }
+}
