@@ -209,3 +209,15 @@ impl ScriptCode {
         }
     }
 }
+
+/// Checks the SHA1 a server returned for `SCRIPT LOAD` against the local one.
+pub(crate) fn check_sha(expected: &str, got: String) -> Result<()> {
+    if got.eq_ignore_ascii_case(expected) {
+        Ok(())
+    } else {
+        Err(Error::ShaMismatch {
+            expected: expected.to_string(),
+            got,
+        })
+    }
+}

@@ -4,7 +4,7 @@ use super::Batch;
 use crate::connection::{Connection, Wire};
 use crate::error::{Error, Result};
 use crate::resp::{write_command, Value};
-use crate::target::check_sha;
+use crate::code::check_sha;
 use crate::types::FromValue;
 
 /// Total source bytes of unknown scripts that are loaded inline, ahead of the batch, without

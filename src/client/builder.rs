@@ -26,20 +26,12 @@ use std::time::Duration;
 ///     .build();
 /// assert_eq!(client.connection_info().db(), 1);
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct ClientBuilder {
     info: ConnectionInfo,
     pool: PoolConfig,
 }
 
-impl Default for ClientBuilder {
-    fn default() -> Self {
-        ClientBuilder {
-            info: ConnectionInfo::default(),
-            pool: PoolConfig::default(),
-        }
-    }
-}
 
 impl ClientBuilder {
     /// Starts from a URL (see [`ConnectionInfo`] for the grammar).

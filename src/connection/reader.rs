@@ -11,6 +11,7 @@
 use super::Inner;
 use crate::error::{Error, Result};
 use crate::resp::{whole_bulk, Value};
+use crate::types::ReplyStream;
 
 /// Bulk payloads up to this size are taken from the read buffer; larger ones go through the
 /// decoder, which reads big payloads straight into their own `Vec`.
@@ -34,19 +35,6 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     pub(super) fn new(inner: &'a mut Inner) -> Reader<'a> {
         Reader { inner, depth: 0 }
-    }
-
-    /// Decodes the next whole value with the general decoder. At the top level pushes are
-    /// skipped and an error reply is an `Err`; inside an aggregate an error element is a
-    /// [`Value::Error`], as the conversions expect.
-    pub(crate) fn value(&mut self) -> Result<Value> {
-        if self.depth > 0 {
-            return self.nested();
-        }
-        match self.inner.recv()? {
-            Value::Error(message) => Err(Error::from_server_reply(message)),
-            value => Ok(value),
-        }
     }
 
     /// Decodes one whole value inside the aggregates the fast paths opened: the decoder counts
@@ -99,9 +87,41 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Consumes an aggregate header whose count of values is its count times `per`.
+    fn open(&mut self, per: usize) -> Result<Option<usize>> {
+        let Some((count, used)) = self.header()? else {
+            return Ok(None);
+        };
+        let limits = self.inner.decoder.limits();
+        if count > limits.max_aggregate_len || self.depth >= limits.max_depth {
+            return Ok(None);
+        }
+        let Some(values) = count.checked_mul(per) else {
+            return Ok(None);
+        };
+        self.inner.rpos += used;
+        self.depth += 1;
+        Ok(Some(values))
+    }
+}
+
+impl ReplyStream for Reader<'_> {
+    /// Decodes the next whole value with the general decoder. At the top level pushes are
+    /// skipped and an error reply is an `Err`; inside an aggregate an error element is a
+    /// [`Value::Error`], as the conversions expect.
+    fn value(&mut self) -> Result<Value> {
+        if self.depth > 0 {
+            return self.nested();
+        }
+        match self.inner.recv()? {
+            Value::Error(message) => Err(Error::from_server_reply(message)),
+            value => Ok(value),
+        }
+    }
+
     /// The payload of the next value if it is a bulk string of at most `FAST_BULK_MAX` bytes,
     /// consumed; `None` (nothing consumed) for anything else.
-    pub(crate) fn bulk(&mut self) -> Result<Option<&[u8]>> {
+    fn bulk(&mut self) -> Result<Option<&[u8]>> {
         if self.peek()? != Some(b'$') {
             return Ok(None);
         }
@@ -133,7 +153,7 @@ impl<'a> Reader<'a> {
     /// gets each payload as a `&str` when it lies in the valid part: one check of the whole
     /// buffer is much cheaper than one per short element, and a payload between ASCII header
     /// bytes of a valid region is valid on its own.
-    pub(crate) fn bulks<F>(
+    fn bulks<F>(
         &mut self,
         max: usize,
         text: bool,
@@ -182,7 +202,7 @@ impl<'a> Reader<'a> {
 
     /// Opens the next value if it is an array or a set (`*N`, `~N`): its element count, each
     /// to be read before [`Reader::close`]. `None` (nothing consumed) for anything else.
-    pub(crate) fn sequence(&mut self) -> Result<Option<usize>> {
+    fn sequence(&mut self) -> Result<Option<usize>> {
         if !matches!(self.peek()?, Some(b'*' | b'~')) {
             return Ok(None);
         }
@@ -192,7 +212,7 @@ impl<'a> Reader<'a> {
     /// Opens the next value if it is a map (`%N`) or a flat array of pairs (`*2N`, as RESP2
     /// sends `HGETALL`): its number of pairs. An array whose first element is itself an
     /// array (pairs as two-element arrays) is declined, like anything else (`None`).
-    pub(crate) fn pairs(&mut self) -> Result<Option<usize>> {
+    fn pairs(&mut self) -> Result<Option<usize>> {
         match self.peek()? {
             Some(b'%') => self.open(2).map(|n| n.map(|n| n / 2)),
             Some(b'*') => {
@@ -214,31 +234,14 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Consumes an aggregate header whose count of values is its count times `per`.
-    fn open(&mut self, per: usize) -> Result<Option<usize>> {
-        let Some((count, used)) = self.header()? else {
-            return Ok(None);
-        };
-        let limits = self.inner.decoder.limits();
-        if count > limits.max_aggregate_len || self.depth >= limits.max_depth {
-            return Ok(None);
-        }
-        let Some(values) = count.checked_mul(per) else {
-            return Ok(None);
-        };
-        self.inner.rpos += used;
-        self.depth += 1;
-        Ok(Some(values))
-    }
-
     /// Finishes an aggregate opened by [`Reader::sequence`] or [`Reader::pairs`].
-    pub(crate) fn close(&mut self) {
+    fn close(&mut self) {
         self.depth = self.depth.saturating_sub(1);
     }
 
     /// How many of `count` elements to reserve room for: no more than the bytes already
     /// received could hold, so a hostile count cannot make the client allocate.
-    pub(crate) fn capacity_for(&self, count: usize, values_each: usize) -> usize {
+    fn capacity_for(&self, count: usize, values_each: usize) -> usize {
         let buffered = self.inner.rend - self.inner.rpos;
         count.min(buffered / (MIN_ELEMENT_LEN * values_each) + 1)
     }
@@ -247,7 +250,7 @@ impl<'a> Reader<'a> {
     /// open aggregate (so the connection stays in step) and closes it. With `prefer_server`,
     /// an error element among them wins over a conversion complaint, as in
     /// [`FromValue::from_value`]. A connection error while draining wins over everything.
-    pub(crate) fn fail(&mut self, left: usize, err: Error, prefer_server: bool) -> Error {
+    fn fail(&mut self, left: usize, err: Error, prefer_server: bool) -> Error {
         if self.inner.broken {
             return err;
         }

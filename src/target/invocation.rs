@@ -2,7 +2,7 @@
 
 use super::{ConnectionLike, Reply};
 use crate::cmd::{cmd, Args, Cmd};
-use crate::code::ScriptCode;
+use crate::code::{check_sha, ScriptCode};
 use crate::error::{Error, Result};
 use crate::types::FromValue;
 use std::fmt;
@@ -271,15 +271,4 @@ pub(crate) fn load_checked<C: ConnectionLike + ?Sized>(
 ) -> Result<()> {
     let got: String = FromValue::from_value(target.req(cmd("SCRIPT").arg("LOAD").arg(source))?)?;
     check_sha(sha, got)
-}
-
-pub(crate) fn check_sha(expected: &str, got: String) -> Result<()> {
-    if got.eq_ignore_ascii_case(expected) {
-        Ok(())
-    } else {
-        Err(Error::ShaMismatch {
-            expected: expected.to_string(),
-            got,
-        })
-    }
 }

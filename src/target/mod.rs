@@ -17,7 +17,7 @@ mod invocation;
 mod one_by_one;
 
 pub use crate::batch::Batch;
-pub(crate) use invocation::{check_sha, load_checked};
+pub(crate) use invocation::load_checked;
 pub use invocation::{invoke_with_reload, ScriptInvocation};
 pub use one_by_one::run_one_by_one;
 

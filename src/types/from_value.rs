@@ -1,7 +1,7 @@
 //! Turning replies into Rust values.
 
 use super::read_reply;
-use crate::connection::Reader;
+use super::ReplyStream;
 use crate::error::{Error, Result};
 use crate::resp::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -118,7 +118,7 @@ pub trait FromValue: Sized {
     /// straight from the connection's buffer. It must consume exactly one value, also when
     /// the conversion fails (unless the connection broke).
     #[doc(hidden)]
-    fn read_reply(reader: &mut Reader<'_>) -> Result<Self> {
+    fn read_reply<R: ReplyStream>(reader: &mut R) -> Result<Self> {
         if Self::FROM_BULK {
             if let Some(bytes) = reader.bulk()? {
                 return Self::from_bulk(bytes);
@@ -359,7 +359,7 @@ impl<T: FromValue> FromValue for Vec<T> {
     }
     const ONE_PER_ELEMENT: bool = true;
 
-    fn read_reply(reader: &mut Reader<'_>) -> Result<Self> {
+    fn read_reply<R: ReplyStream>(reader: &mut R) -> Result<Self> {
         read_reply::vec(reader)
     }
 }
@@ -434,7 +434,7 @@ where
     }
     const ONE_PER_ELEMENT: bool = true;
 
-    fn read_reply(reader: &mut Reader<'_>) -> Result<Self> {
+    fn read_reply<R: ReplyStream>(reader: &mut R) -> Result<Self> {
         read_reply::map(reader)
     }
 }

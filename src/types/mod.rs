@@ -3,10 +3,12 @@
 
 mod from_value;
 mod read_reply;
+mod reply_stream;
 mod to_args;
 
 pub(crate) use from_value::nested_error;
 pub use from_value::FromValue;
+pub use reply_stream::ReplyStream;
 pub use to_args::{ToArg, ToArgs};
 
 #[cfg(test)]

@@ -3,13 +3,13 @@
 //! results and errors as converting the whole reply's `Value`.
 
 use super::FromValue;
-use crate::connection::Reader;
+use super::ReplyStream;
 use crate::error::Result;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash};
 
 /// `Vec<T>`: an array or set, one element per value.
-pub(super) fn vec<T: FromValue>(reader: &mut Reader<'_>) -> Result<Vec<T>> {
+pub(super) fn vec<T: FromValue, R: ReplyStream>(reader: &mut R) -> Result<Vec<T>> {
     let opened = if T::ONE_PER_ELEMENT {
         reader.sequence()?
     } else {
@@ -47,7 +47,7 @@ pub(super) fn vec<T: FromValue>(reader: &mut Reader<'_>) -> Result<Vec<T>> {
 }
 
 /// `HashMap<K, V, S>`: a map, or an array of alternating keys and values.
-pub(super) fn map<K, V, S>(reader: &mut Reader<'_>) -> Result<HashMap<K, V, S>>
+pub(super) fn map<K, V, S, R: ReplyStream>(reader: &mut R) -> Result<HashMap<K, V, S>>
 where
     K: FromValue + Eq + Hash,
     V: FromValue,
