@@ -9,7 +9,7 @@ pub const RT_KEY: &str = "rt:key";
 pub const RT_VALUE: &str = "round-trip-value";
 pub const LIST_KEY: &str = "big:list";
 pub const HASH_KEY: &str = "big:hash";
-/// The key scenarios 3 (and the redis-benchmark `EVALSHA` ceiling) increment.
+/// The key scenario 3 (its replay and redis-benchmark's `EVALSHA` run too) increments.
 pub const CTR_KEY: &str = "ctr";
 /// The key scenario 4 increments.
 pub const CTR4_KEY: &str = "ctr4";
@@ -297,6 +297,16 @@ impl Checker {
             .arg(ONE_VALUE)
             .exec(&mut *self.con.borrow_mut())
             .ctx("checker SET")
+    }
+
+    /// Scenario 3's replay, before the run (untimed): the counter's value, from which the
+    /// replies of its `INCRBY` calls follow. Read, not reset, so that the replies have as many
+    /// digits as the clients' in the same round.
+    pub fn counter(&self, key: &str) -> Res<i64> {
+        redis::cmd("GET")
+            .arg(key)
+            .query(&mut *self.con.borrow_mut())
+            .ctx("checker GET counter")
     }
 
     pub fn server_version(&self) -> Res<String> {

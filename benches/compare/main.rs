@@ -3,8 +3,9 @@
 //!
 //! It starts its own `redis-server` (free port, temp dir, no persistence), loads the data, runs
 //! every scenario with both clients in alternating order (AB, BA, ...) for several rounds,
-//! measures the ceilings (redis-benchmark, the raw-socket wire floor) in the same rounds, and
-//! prints one Markdown table of medians. Every scenario checks its replies; a wrong or missing
+//! measures the ceilings (a raw-socket replay of the pipelined rows' own batches, the
+//! raw-socket wire floor of the large replies) and redis-benchmark's figures in the same rounds,
+//! and prints one Markdown table of medians. Every scenario checks its replies; a wrong or missing
 //! reply aborts the run with a message. `--quick` uses fewer rounds and smaller sizes.
 //!
 //! Environment: `REDIS_SERVER_BIN` (default `redis-server`), `REDIS_BENCHMARK_BIN` (default
@@ -39,6 +40,7 @@ macro_rules! ensure {
 
 mod data;
 mod parser;
+mod replay;
 mod report;
 mod rl;
 mod rr;
@@ -46,7 +48,7 @@ mod server;
 
 use report::{Id, Table};
 
-/// The script of scenarios 3, 4 and 7 (and of the redis-benchmark `EVALSHA` ceiling).
+/// The script of scenarios 3, 4 and 7 (and of scenario 3's replay and redis-benchmark run).
 pub const SCRIPT: &str = "return redis.call('INCRBY', KEYS[1], ARGV[1])";
 
 // ---------------------------------------------------------------------------------------------
@@ -191,6 +193,26 @@ fn ab<A, B>(
     }
 }
 
+/// Runs `a` (redline), `b` (redis-rs) and `c` (the replay) in the round's mirror order: a, b, c
+/// when redline goes first, c, b, a otherwise, so that every pair of them alternates its order
+/// from round to round, as the two clients do.
+fn abc<A, B, C>(
+    redline_first: bool,
+    a: impl FnOnce() -> Res<A>,
+    b: impl FnOnce() -> Res<B>,
+    c: impl FnOnce() -> Res<C>,
+) -> Res<(A, B, C)> {
+    if redline_first {
+        let x = a()?;
+        let y = b()?;
+        Ok((x, y, c()?))
+    } else {
+        let z = c()?;
+        let y = b()?;
+        Ok((a()?, y, z))
+    }
+}
+
 fn ops(n: usize, d: Duration) -> f64 {
     n as f64 / d.as_secs_f64()
 }
@@ -219,6 +241,12 @@ fn run(quick: bool) -> Res<()> {
     let data = data::Data::load(&server, &cfg)?;
     let bench = server::Bench::find(server.port, cfg.pipe_total);
     let mut floor = server::Floor::connect(server.port, &data)?;
+    let mut replay = replay::Replay::connect(server.port)?;
+    // The replays whose commands and replies are the same every round, encoded once.
+    let one_keys = vec![data::ONE_KEY; cfg.pipe_total];
+    let set_one_work = replay::Work::set(&one_keys, data::ONE_VALUE, cfg.batch);
+    let get_work = replay::Work::get(&data.get_keys, cfg.batch, data::get_value);
+    let get_one_work = replay::Work::get(&one_keys, cfg.batch, |_| data::ONE_VALUE.to_string());
     let input = parser::Input::build(cfg.parse_bytes);
 
     let timeout = Some(Duration::from_secs(60));
@@ -254,12 +282,14 @@ fn run(quick: bool) -> Res<()> {
         t.push(Id::GetP99, a.p99, b.p99);
         t.push(Id::GetMean, a.mean, b.mean);
 
-        // 2. Pipelined SET; each client writes its own value, checked afterwards.
-        let (rl_val, rr_val) = (
+        // 2. Pipelined SET; each client and the replay write their own value (all 3 bytes),
+        // checked afterwards.
+        let (rl_val, rr_val, rp_val) = (
             format!("L{:02}", round % 100),
             format!("R{:02}", round % 100),
+            format!("W{:02}", round % 100),
         );
-        let (a, b) = ab(
+        let (a, b, c) = abc(
             first,
             || {
                 let d = rl::set_pipelined(&rl_conn, &data.set_keys, &rl_val, cfg.batch)?;
@@ -271,11 +301,18 @@ fn run(quick: bool) -> Res<()> {
                 checker.check_set("redis-rs", &data.set_keys, &rr_val)?;
                 Ok(d)
             },
+            || {
+                let work = replay::Work::set(&data.set_keys, &rp_val, cfg.batch);
+                let d = replay.run("replay of pipelined SET", &work)?;
+                checker.check_set("replay", &data.set_keys, &rp_val)?;
+                Ok(d)
+            },
         )?;
         t.push(Id::SetPipe, ops(cfg.pipe_total, a), ops(cfg.pipe_total, b));
+        t.ceiling(Id::SetPipe, ops(cfg.pipe_total, c));
 
         // 2b. redis-benchmark's own SET workload (one key, 3-byte value), like for like.
-        let (a, b) = ab(
+        let (a, b, c) = abc(
             first,
             || {
                 let before = checker.reset_one()?;
@@ -289,27 +326,45 @@ fn run(quick: bool) -> Res<()> {
                 checker.check_set_one("redis-rs", before, cfg.pipe_total)?;
                 Ok(d)
             },
+            || {
+                let before = checker.reset_one()?;
+                let d = replay.run("replay of pipelined SET of one key", &set_one_work)?;
+                checker.check_set_one("replay", before, cfg.pipe_total)?;
+                Ok(d)
+            },
         )?;
         t.push(
             Id::SetPipeOne,
             ops(cfg.pipe_total, a),
             ops(cfg.pipe_total, b),
         );
+        t.ceiling(Id::SetPipeOne, ops(cfg.pipe_total, c));
         if let Some(bench) = &bench {
-            // One figure, the ceiling of both 2 and 2b.
-            let ceiling = bench.run(&["-t", "set"])?;
-            t.ceiling(Id::SetPipe, ceiling);
-            t.ceiling(Id::SetPipeOne, ceiling);
+            // One figure, the reference of both 2 and 2b.
+            let figure = bench.run(&["-t", "set"])?;
+            t.bench(Id::SetPipe, figure);
+            t.bench(Id::SetPipeOne, figure);
             // Not the issue's ceiling, a note: the same number of distinct keys as scenario 2.
             let keys = cfg.pipe_total.to_string();
             t.extra(Id::SetPipe, bench.run(&["-r", &keys, "-t", "set"])?);
         }
 
         // 3. Pipelined EVALSHA.
-        let (a, b) = ab(
+        let (a, b, c) = abc(
             first,
             || rl::evalsha_pipelined(&rl_client, &rl_conn, cfg.pipe_total, cfg.batch),
             || rr::evalsha_pipelined(&mut rr_conn, cfg.pipe_total, cfg.batch),
+            || {
+                let base = checker.counter(data::CTR_KEY)?;
+                let work = replay::Work::evalsha(
+                    &data.sha,
+                    data::CTR_KEY,
+                    base,
+                    cfg.pipe_total,
+                    cfg.batch,
+                );
+                replay.run("replay of pipelined EVALSHA", &work)
+            },
         )?;
         data::check_consecutive("redline pipelined EVALSHA", &a.1, cfg.pipe_total)?;
         data::check_consecutive("redis-rs pipelined EVALSHA", &b.1, cfg.pipe_total)?;
@@ -318,8 +373,9 @@ fn run(quick: bool) -> Res<()> {
             ops(cfg.pipe_total, a.0),
             ops(cfg.pipe_total, b.0),
         );
+        t.ceiling(Id::EvalPipe, ops(cfg.pipe_total, c));
         if let Some(bench) = &bench {
-            t.ceiling(
+            t.bench(
                 Id::EvalPipe,
                 bench.run(&["EVALSHA", &data.sha, "1", "ctr", "1"])?,
             );
@@ -366,10 +422,11 @@ fn run(quick: bool) -> Res<()> {
         t.push(Id::Threads, ops(total, a), ops(total, b));
 
         // 8. Pipelined GET into Vec<String>.
-        let (a, b) = ab(
+        let (a, b, c) = abc(
             first,
             || rl::get_pipelined(&rl_conn, &data.get_keys, cfg.batch),
             || rr::get_pipelined(&mut rr_conn, &data.get_keys, cfg.batch),
+            || replay.run("replay of pipelined GET", &get_work),
         )?;
         data.check_gets("redline pipelined GET", &a.1)?;
         data.check_gets("redis-rs pipelined GET", &b.1)?;
@@ -379,13 +436,15 @@ fn run(quick: bool) -> Res<()> {
             ops(cfg.pipe_total, a.0),
             ops(cfg.pipe_total, b.0),
         );
+        t.ceiling(Id::GetPipe, ops(cfg.pipe_total, c));
 
         // 8b. redis-benchmark's own GET workload (one key, 3-byte value), like for like.
         checker.restore_one()?;
-        let (a, b) = ab(
+        let (a, b, c) = abc(
             first,
             || rl::get_one_pipelined(&rl_conn, cfg.pipe_total, cfg.batch),
             || rr::get_one_pipelined(&mut rr_conn, cfg.pipe_total, cfg.batch),
+            || replay.run("replay of pipelined GET of one key", &get_one_work),
         )?;
         data::check_gets_one("redline pipelined GET of one key", &a.1, cfg.pipe_total)?;
         data::check_gets_one("redis-rs pipelined GET of one key", &b.1, cfg.pipe_total)?;
@@ -395,11 +454,12 @@ fn run(quick: bool) -> Res<()> {
             ops(cfg.pipe_total, a.0),
             ops(cfg.pipe_total, b.0),
         );
+        t.ceiling(Id::GetPipeOne, ops(cfg.pipe_total, c));
         if let Some(bench) = &bench {
-            // One figure, the ceiling of both 8 and 8b.
-            let ceiling = bench.run(&["-t", "get"])?;
-            t.ceiling(Id::GetPipe, ceiling);
-            t.ceiling(Id::GetPipeOne, ceiling);
+            // One figure, the reference of both 8 and 8b.
+            let figure = bench.run(&["-t", "get"])?;
+            t.bench(Id::GetPipe, figure);
+            t.bench(Id::GetPipeOne, figure);
             let keys = cfg.pipe_total.to_string();
             t.extra(Id::GetPipe, bench.run(&["-r", &keys, "-t", "get"])?);
         }

@@ -1,4 +1,4 @@
-//! The server under test, the redis-benchmark ceilings, and the raw-socket wire floor.
+//! The server under test, the redis-benchmark figures, and the raw-socket wire floor.
 
 use crate::data::{self, Data, HASH_KEY, LIST_KEY};
 use crate::{Ctx, Res};
@@ -89,7 +89,7 @@ pub struct Bench {
 }
 
 impl Bench {
-    /// `None` (the ceilings are skipped, with a note) when the binary is absent.
+    /// `None` (its figures are skipped, with a note) when the binary is absent.
     pub fn find(port: u16, n: usize) -> Option<Bench> {
         let bin = std::env::var("REDIS_BENCHMARK_BIN").unwrap_or_else(|_| "redis-benchmark".into());
         let ok = Command::new(&bin)
@@ -97,7 +97,7 @@ impl Bench {
             .output()
             .is_ok_and(|o| o.status.success());
         if !ok {
-            eprintln!("compare: {bin} not found: ceilings for 2, 3, 8 skipped");
+            eprintln!("compare: {bin} not found: its figures for 2, 3, 8 skipped");
         }
         ok.then_some(Bench { bin, port, n })
     }
@@ -141,7 +141,7 @@ pub struct Floor {
 }
 
 /// A RESP command, written by hand.
-fn resp(args: &[&[u8]]) -> Vec<u8> {
+pub fn resp(args: &[&[u8]]) -> Vec<u8> {
     let mut out = format!("*{}\r\n", args.len()).into_bytes();
     for a in args {
         out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
@@ -215,15 +215,21 @@ impl Floor {
 
     /// No byte is left unread: the computed lengths were exact.
     pub fn check_drained(&mut self) -> Res<()> {
-        std::thread::sleep(Duration::from_millis(5));
-        self.stream.set_nonblocking(true).ctx("nonblocking")?;
-        let mut byte = [0u8; 1];
-        let peek = self.stream.peek(&mut byte);
-        self.stream.set_nonblocking(false).ctx("blocking")?;
-        match peek {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
-            other => Err(format!("floor: bytes left after the replies: {other:?}")),
-        }
+        check_drained(&mut self.stream, "floor")
+    }
+}
+
+/// No byte is left unread on a raw socket (the wire floor, the replay): the reply lengths
+/// computed in advance were exact. `who` names the socket in the error.
+pub fn check_drained(stream: &mut TcpStream, who: &str) -> Res<()> {
+    std::thread::sleep(Duration::from_millis(5));
+    stream.set_nonblocking(true).ctx("nonblocking")?;
+    let mut byte = [0u8; 1];
+    let peek = stream.peek(&mut byte);
+    stream.set_nonblocking(false).ctx("blocking")?;
+    match peek {
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+        other => Err(format!("{who}: bytes left after the replies: {other:?}")),
     }
 }
 
