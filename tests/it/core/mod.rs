@@ -1,8 +1,8 @@
 //! The core client against real servers: shared helpers and a smoke test.
 //!
 //! Every reply type in RESP2 and RESP3 (`replies`), binary data (`data`), the typed helpers
-//! (`helpers`), URLs and authentication (`config`), the pool (`pool`), and timeouts,
-//! restarts and blocking commands (`failures`).
+//! (`helpers`), URLs and authentication (`config`), the pool (`pool`), timeouts,
+//! restarts and blocking commands (`failures`), and targets of one's own (`target`).
 
 use crate::support::{RedisServer, PROTOCOLS};
 use redline::{
@@ -23,6 +23,7 @@ mod pool;
 mod replies;
 mod state;
 mod streaming;
+mod target;
 
 /// A command from whitespace-free words.
 pub(super) fn command(words: &[&str]) -> Cmd {
