@@ -84,6 +84,8 @@ struct State {
     discarded: u64,
     opened: u64,
     timeouts: u64,
+    /// Callers waiting for a connection: only then is a wake-up worth its system call.
+    waiters: usize,
 }
 
 impl Pool {
@@ -159,8 +161,10 @@ impl Pool {
                 Some(deadline) => deadline - now,
                 None => Duration::from_secs(3600),
             };
+            state.waiters += 1;
             let waited = self.freed.wait_timeout(state, wait);
-            drop(waited.unwrap_or_else(|poisoned| poisoned.into_inner()));
+            let mut state = waited.map_or_else(|p| p.into_inner().0, |(s, _)| s);
+            state.waiters -= 1;
         }
     }
 
@@ -187,8 +191,7 @@ impl Pool {
             Err(e) => {
                 let mut state = self.state();
                 state.open = state.open.saturating_sub(1);
-                drop(state);
-                self.freed.notify_one();
+                self.wake(state);
                 Err(e)
             }
         }
@@ -203,8 +206,7 @@ impl Pool {
         if state.idle.len() < self.config.max_idle {
             conn.mark_idle();
             state.idle.push(conn);
-            drop(state);
-            self.freed.notify_one();
+            self.wake(state);
         } else {
             drop(state);
             self.discard(conn);
@@ -216,8 +218,16 @@ impl Pool {
         let mut state = self.state();
         state.open = state.open.saturating_sub(1);
         state.discarded += 1;
+        self.wake(state);
+    }
+
+    /// Wakes one waiting caller, if any, after a connection or a slot came free.
+    fn wake(&self, state: MutexGuard<'_, State>) {
+        let waiting = state.waiters > 0;
         drop(state);
-        self.freed.notify_one();
+        if waiting {
+            self.freed.notify_one();
+        }
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
