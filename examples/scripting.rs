@@ -49,10 +49,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(()) => println!("unexpected: the write went through"),
     }
 
-    // Lua errors carry the script's SHA1 and the line.
+    // Lua errors carry the script's SHA1, the line and the error without the server's tail.
     let broken = r.register_script("local a = 1\nlocal b = 2\nreturn undefined_global.x");
     match broken.call::<()>((), ()) {
-        Err(Error::Script { line, sha, .. }) => println!("Lua error on line {line:?} of {sha:?}"),
+        Err(Error::Script {
+            line, sha, reason, ..
+        }) => println!("Lua error on line {line:?} of {sha:?}: {reason}"),
         other => println!("unexpected: {other:?}"),
     }
 

@@ -46,11 +46,16 @@ pub enum Error {
     /// `NOSCRIPT`: the server's script cache has no script with that SHA1.
     #[error("NOSCRIPT: the server has no script with that SHA1")]
     NoScript,
-    /// A Lua script failed to compile or raised an error while running.
+    /// A Lua script or function failed to compile or raised an error while running.
     #[error("script error: {message}")]
     Script {
         /// The full error text as the server sent it.
         message: String,
+        /// The error itself, without what the server wraps it in (the `ERR` code, `Error
+        /// compiling script ...:`, `user_script:1:`, ` script: <sha>, on @user_script:1.`):
+        /// `boom` for `error('boom')`, `'=' expected near 'end'` for a syntax error. When the
+        /// text has none of the known forms, the message without its code.
+        reason: String,
         /// The SHA1 of the failing script, when the server named it.
         sha: Option<String>,
         /// The line in the script, when the server named it.
@@ -250,6 +255,7 @@ impl Error {
     /// let lua_error = "ERR user_script:3: attempt to compare nil with number";
     /// let err = Error::from_server_reply(lua_error.into());
     /// assert!(matches!(err, Error::Script { line: Some(3), .. }));
+    /// assert_eq!(err.script_reason(), Some("attempt to compare nil with number"));
     /// ```
     pub fn from_server_reply(message: String) -> Error {
         let code = message.split(' ').next().unwrap_or("");
@@ -257,8 +263,13 @@ impl Error {
             return Error::NoScript;
         }
         if code == "ERR" {
-            if let Some((sha, line)) = script_location(&message) {
-                return Error::Script { message, sha, line };
+            if let Some(ScriptDetails { reason, sha, line }) = script_details(&message) {
+                return Error::Script {
+                    message,
+                    reason,
+                    sha,
+                    line,
+                };
             }
         }
         Error::Server {
@@ -285,6 +296,36 @@ impl Error {
             Error::Server { kind, .. } => Some(*kind),
             Error::Script { .. } => Some(ServerErrorKind::Err),
             Error::Pipeline { source, .. } => source.server_kind(),
+            _ => None,
+        }
+    }
+
+    /// The Lua error of an [`Error::Script`] without the server's additions (its `reason`), also
+    /// when the script failed inside a pipeline; `None` for any other error.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::Error;
+    ///
+    /// let reply = "ERR user_script:1: Script attempted to access nonexistent global variable 'x' \
+    ///              script: e0e1f9fabfc9d4800c877a703b823ac0578ff8db, on @user_script:1.";
+    /// let err = Error::from_server_reply(reply.into());
+    /// let reason = "Script attempted to access nonexistent global variable 'x'";
+    /// assert_eq!(err.script_reason(), Some(reason));
+    ///
+    /// let in_pipeline = Error::Pipeline {
+    ///     index: 2,
+    ///     command: "EVALSHA e0e1f9fabfc9d4800c877a703b823ac0578ff8db 0".into(),
+    ///     source: Box::new(err),
+    /// };
+    /// assert_eq!(in_pipeline.script_reason(), Some(reason));
+    /// assert_eq!(Error::WatchConflict.script_reason(), None);
+    /// ```
+    pub fn script_reason(&self) -> Option<&str> {
+        match self {
+            Error::Script { reason, .. } => Some(reason),
+            Error::Pipeline { source, .. } => source.script_reason(),
             _ => None,
         }
     }
@@ -363,19 +404,65 @@ impl Error {
     }
 }
 
-/// Finds where a Lua error happened, from Redis 7's texts such as
+/// What an error reply of a script says beyond its text.
+struct ScriptDetails {
+    reason: String,
+    sha: Option<String>,
+    line: Option<u32>,
+}
+
+/// Reads a Lua error from the server's texts, such as Redis 7's
 /// `ERR user_script:1: Script attempted to access nonexistent global variable 'x' script:
-/// e0e1f9fabfc9d4800c877a703b823ac0578ff8db, on @user_script:1.` and
-/// `ERR Error compiling script (new function): user_script:1: '=' expected near 'end'`.
-/// Returns `None` when the text does not come from a script.
-fn script_location(message: &str) -> Option<(Option<String>, Option<u32>)> {
-    let sha = message.find("script: ").and_then(|at| {
-        let hex = message.get(at + 8..at + 48)?;
-        hex.bytes()
-            .all(|b| b.is_ascii_hexdigit())
-            .then(|| hex.to_ascii_lowercase())
-    });
-    let line = [
+/// e0e1f9fabfc9d4800c877a703b823ac0578ff8db, on @user_script:1.`,
+/// `ERR Error compiling script (new function): user_script:1: '=' expected near 'end'`, a
+/// function's `... script: myfunc, on @user_function:2.` and Redis 6's
+/// `ERR Error running script (call to f_<sha>): @user_script:1: user_script:1: boom`.
+/// Returns `None` when the text does not come from a script. Never panics: the text is the
+/// server's, and Lua puts whatever the script says into it.
+fn script_details(message: &str) -> Option<ScriptDetails> {
+    let body = message.strip_prefix("ERR ").unwrap_or(message);
+    // Redis 7 appends ` script: <sha or function>, on @user_script:<line>.`. The Lua text before
+    // it may say "script: " itself, but never after it, so the last one is the server's.
+    let split = body
+        .rfind(" script: ")
+        .filter(|&at| body.get(at..).is_some_and(|tail| tail.contains(", on @")))
+        .and_then(|at| Some((body.get(..at)?, body.get(at + " script: ".len()..)?)));
+    let (text, tail) = match split {
+        Some((text, tail)) => (text, Some(tail)),
+        None => (body, None),
+    };
+
+    // A function's name stands where a script's SHA1 would; it may look like one but be longer.
+    let sha = tail
+        .and_then(|tail| hex_sha(tail, ','))
+        // Redis 6 names the script's Lua function instead: `(call to f_<sha>)`.
+        .or_else(|| {
+            let at = text.find("(call to f_")? + "(call to f_".len();
+            hex_sha(text.get(at..)?, ')')
+        });
+    let line = tail.and_then(line_number).or_else(|| line_number(text));
+    let compiling = message.starts_with("ERR Error compiling script");
+    if sha.is_none() && line.is_none() && !compiling {
+        return None;
+    }
+    Some(ScriptDetails {
+        reason: reason(text).to_owned(),
+        sha,
+        line,
+    })
+}
+
+/// The 40 hex digits at the start of `text`, if `end` follows them.
+fn hex_sha(text: &str, end: char) -> Option<String> {
+    let hex = text.get(..40)?;
+    (hex.bytes().all(|b| b.is_ascii_hexdigit()) && text.get(40..)?.starts_with(end))
+        .then(|| hex.to_ascii_lowercase())
+}
+
+/// The first line number the server gives, `@` forms (the server's own) before bare ones (from
+/// Lua's message).
+fn line_number(text: &str) -> Option<u32> {
+    [
         "@user_script:",
         "user_script:",
         "@user_function:",
@@ -383,15 +470,62 @@ fn script_location(message: &str) -> Option<(Option<String>, Option<u32>)> {
     ]
     .iter()
     .find_map(|marker| {
-        let at = message.find(marker)? + marker.len();
-        let digits: String = message[at..]
-            .chars()
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
-        digits.parse().ok()
-    });
-    let compiling = message.starts_with("ERR Error compiling script");
-    (sha.is_some() || line.is_some() || compiling).then_some((sha, line))
+        let rest = text.get(text.find(marker)? + marker.len()..)?;
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        rest.get(..digits)?.parse().ok()
+    })
+}
+
+/// The Lua error in `text` (the reply without its code and Redis 7's tail): what follows the
+/// server's prefixes and every `user_script:<line>:` in front of it.
+fn reason(text: &str) -> &str {
+    let mut reason = text;
+    for prefix in [
+        "Error compiling script (new function): ",
+        "Error compiling function: ",
+        "Error registering functions: ",
+    ] {
+        if let Some(rest) = reason.strip_prefix(prefix) {
+            reason = rest;
+            break;
+        }
+    }
+    // Redis 6: `Error running script (call to f_<sha>): `.
+    if reason.starts_with("Error running script") {
+        if let Some(rest) = reason
+            .find("): ")
+            .and_then(|at| reason.get(at + "): ".len()..))
+        {
+            reason = rest;
+        }
+    }
+    // FUNCTION LOAD quotes the whole error reply, code included.
+    reason = reason.strip_prefix("ERR ").unwrap_or(reason);
+    // A rethrown error carries one location per `error()` it went through.
+    while let Some(rest) = strip_location(reason) {
+        reason = rest;
+    }
+    reason
+}
+
+/// `text` without a leading `user_script:3: ` (or `@user_script:3: `, `user_function:3: `, and
+/// Redis 6's `@user_script: 3: `).
+fn strip_location(text: &str) -> Option<&str> {
+    let rest = [
+        "@user_script:",
+        "user_script:",
+        "@user_function:",
+        "user_function:",
+    ]
+    .iter()
+    .find_map(|marker| text.strip_prefix(marker))?;
+    let rest = rest.strip_prefix(' ').unwrap_or(rest);
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return None;
+    }
+    let rest = rest.get(digits..)?.strip_prefix(':')?;
+    Some(rest.strip_prefix(' ').unwrap_or(rest))
 }
 
 /// The result type of every fallible redline call.
@@ -413,8 +547,9 @@ mod tests {
 
     #[test]
     fn error_stays_small() {
+        // `Error::Script` is the largest variant: three strings and a line number.
         assert!(
-            std::mem::size_of::<Error>() <= 64,
+            std::mem::size_of::<Error>() <= 80,
             "{}",
             std::mem::size_of::<Error>()
         );
@@ -441,8 +576,17 @@ mod tests {
         let text = "ERR user_script:3: Script attempted to access nonexistent global variable \
                     'x' script: E0E1F9FABFC9D4800C877A703B823AC0578FF8DB, on @user_script:3.";
         match Error::from_server_reply(text.into()) {
-            Error::Script { message, sha, line } => {
+            Error::Script {
+                message,
+                reason,
+                sha,
+                line,
+            } => {
                 assert_eq!(message, text);
+                assert_eq!(
+                    reason,
+                    "Script attempted to access nonexistent global variable 'x'"
+                );
                 assert_eq!(
                     sha.as_deref(),
                     Some("e0e1f9fabfc9d4800c877a703b823ac0578ff8db")
@@ -457,7 +601,10 @@ mod tests {
     fn parses_compile_error() {
         let text = "ERR Error compiling script (new function): user_script:7: '=' expected";
         match Error::from_server_reply(text.into()) {
-            Error::Script { sha, line, .. } => {
+            Error::Script {
+                reason, sha, line, ..
+            } => {
+                assert_eq!(reason, "'=' expected");
                 assert_eq!(sha, None);
                 assert_eq!(line, Some(7));
             }
@@ -471,5 +618,277 @@ mod tests {
                     e0e1f9fabfc9d4800c877a703b823ac0578ff8db, on @user_script:1.";
         let e = Error::from_server_reply(text.into());
         assert_eq!(e.server_kind(), Some(ServerErrorKind::ReadOnly));
+    }
+
+    /// Classifies `text` and returns its script details, failing the test if it is not a
+    /// script error.
+    #[track_caller]
+    fn script(text: &str) -> (String, Option<String>, Option<u32>) {
+        match Error::from_server_reply(text.into()) {
+            Error::Script {
+                message,
+                reason,
+                sha,
+                line,
+            } => {
+                assert_eq!(message, text, "the message is kept whole");
+                (reason, sha, line)
+            }
+            other => panic!("{text:?} gave {other:?}"),
+        }
+    }
+
+    const SHA: &str = "82903a0434f1503e152f89c03c9acd881a0e8150";
+
+    #[test]
+    fn script_reasons_of_redis_7() {
+        // Texts of redis-server 7.0.15.
+        let cases: &[(&str, &str, Option<&str>, Option<u32>)] = &[
+            // error('boom')
+            (
+                "ERR user_script:1: boom script: 82903a0434f1503e152f89c03c9acd881a0e8150, on \
+                 @user_script:1.",
+                "boom",
+                Some(SHA),
+                Some(1),
+            ),
+            // error('boom', 0): no location from Lua
+            (
+                "ERR boom script: 82903a0434f1503e152f89c03c9acd881a0e8150, on @user_script:1.",
+                "boom",
+                Some(SHA),
+                Some(1),
+            ),
+            // error() with no argument
+            (
+                "ERR nil script: 82903a0434f1503e152f89c03c9acd881a0e8150, on @user_script:1.",
+                "nil",
+                Some(SHA),
+                Some(1),
+            ),
+            // redis.call('nosuchcmd')
+            (
+                "ERR Unknown Redis command called from script script: \
+                 82903a0434f1503e152f89c03c9acd881a0e8150, on @user_script:1.",
+                "Unknown Redis command called from script",
+                Some(SHA),
+                Some(1),
+            ),
+            // a rethrown error keeps both locations
+            (
+                "ERR user_script:1: user_script:1: inner script: \
+                 82903a0434f1503e152f89c03c9acd881a0e8150, on @user_script:1.",
+                "inner",
+                Some(SHA),
+                Some(1),
+            ),
+            // the Lua text imitates the server's tail: the last one is the server's
+            (
+                "ERR user_script:1: x script: 0123456789012345678901234567890123456789, on \
+                 @user_script:9. script: 82903a0434f1503e152f89c03c9acd881a0e8150, on \
+                 @user_script:1.",
+                "x script: 0123456789012345678901234567890123456789, on @user_script:9.",
+                Some(SHA),
+                Some(1),
+            ),
+            // error('') says nothing
+            (
+                "ERR user_script:1:  script: 82903a0434f1503e152f89c03c9acd881a0e8150, on \
+                 @user_script:1.",
+                "",
+                Some(SHA),
+                Some(1),
+            ),
+            (
+                "ERR user_script:1: é script: 82903a0434f1503e152f89c03c9acd881a0e8150, on \
+                 @user_script:1.",
+                "é",
+                Some(SHA),
+                Some(1),
+            ),
+            (
+                "ERR Script killed by user with SCRIPT KILL... script: \
+                 82903a0434f1503e152f89c03c9acd881a0e8150, on @user_script:1.",
+                "Script killed by user with SCRIPT KILL...",
+                Some(SHA),
+                Some(1),
+            ),
+            (
+                "ERR Error compiling script (new function): user_script:1: '=' expected near \
+                 'end'",
+                "'=' expected near 'end'",
+                None,
+                Some(1),
+            ),
+            (
+                "ERR Error compiling script (new function): user_script:1: unexpected symbol \
+                 near '<eof>'",
+                "unexpected symbol near '<eof>'",
+                None,
+                Some(1),
+            ),
+            // FCALL: the server names the function where a script's SHA1 would be
+            (
+                "ERR user_function:2: boom script: f_boom, on @user_function:2.",
+                "boom",
+                None,
+                Some(2),
+            ),
+            (
+                "ERR Unknown Redis command called from script script: f_unknown, on \
+                 @user_function:4.",
+                "Unknown Redis command called from script",
+                None,
+                Some(4),
+            ),
+            // a function whose name is 41 hex digits
+            (
+                "ERR user_function:1: boom script: 82903a0434f1503e152f89c03c9acd881a0e8150f, on \
+                 @user_function:1.",
+                "boom",
+                None,
+                Some(1),
+            ),
+            // FUNCTION LOAD
+            (
+                "ERR Error compiling function: user_function:2: unexpected symbol near 'end'",
+                "unexpected symbol near 'end'",
+                None,
+                Some(2),
+            ),
+            (
+                "ERR Error registering functions: ERR user_function:2: Script attempted to \
+                 access nonexistent global variable 'y'",
+                "Script attempted to access nonexistent global variable 'y'",
+                None,
+                Some(2),
+            ),
+        ];
+        for &(text, reason, sha, line) in cases {
+            let (got_reason, got_sha, got_line) = script(text);
+            assert_eq!(got_reason, reason, "{text}");
+            assert_eq!(got_sha.as_deref(), sha, "{text}");
+            assert_eq!(got_line, line, "{text}");
+        }
+    }
+
+    #[test]
+    fn script_reasons_without_redis_7_tail() {
+        // Redis 6.2 and older name the script's Lua function, and put the location twice.
+        let cases: &[(&str, &str, Option<u32>)] = &[
+            (
+                "ERR Error running script (call to f_82903a0434f1503e152f89c03c9acd881a0e8150): \
+                 @user_script:1: user_script:1: boom",
+                "boom",
+                Some(1),
+            ),
+            (
+                "ERR Error running script (call to f_82903a0434f1503e152f89c03c9acd881a0e8150): \
+                 @user_script:3: user_script:3: Script attempted to access nonexistent global \
+                 variable 'x'",
+                "Script attempted to access nonexistent global variable 'x'",
+                Some(3),
+            ),
+            (
+                "ERR Error running script (call to f_82903a0434f1503e152f89c03c9acd881a0e8150): \
+                 @user_script:1: @user_script: 1: Unknown Redis command called from Lua script",
+                "Unknown Redis command called from Lua script",
+                Some(1),
+            ),
+        ];
+        for &(text, reason, line) in cases {
+            let (got_reason, sha, got_line) = script(text);
+            assert_eq!(got_reason, reason, "{text}");
+            assert_eq!(sha.as_deref(), Some(SHA), "{text}");
+            assert_eq!(got_line, line, "{text}");
+        }
+        // A server that sends Lua's own text only.
+        let (reason, sha, line) = script("ERR user_script:12: boom: with: colons");
+        assert_eq!(
+            (reason.as_str(), sha, line),
+            ("boom: with: colons", None, Some(12))
+        );
+    }
+
+    #[test]
+    fn script_reason_falls_back_to_the_text_without_its_code() {
+        // Recognised as a script error, but the reason has none of the known forms.
+        let cases = [
+            (
+                "ERR Error compiling script something new",
+                "Error compiling script something new",
+            ),
+            ("ERR oops user_script:4: later", "oops user_script:4: later"),
+            ("ERR user_script:7", "user_script:7"),
+            (
+                "ERR user_script:x: y script: ab, on @user_script:2.",
+                "user_script:x: y",
+            ),
+            (
+                "ERR Error running script (call to f_x @user_script:1",
+                "Error running script (call to f_x @user_script:1",
+            ),
+        ];
+        for (text, reason) in cases {
+            assert_eq!(script(text).0, reason, "{text}");
+        }
+    }
+
+    #[test]
+    fn script_parsing_never_panics_on_odd_text() {
+        let odd = [
+            "ERR",
+            "ERR ",
+            "ERR  script: , on @",
+            "ERR script: , on @user_script:",
+            "ERR x script: é, on @user_script:é",
+            "ERR x script: 82903a0434f1503e152f89c03c9acd881a0e815é, on @user_script:1.",
+            "ERR Error running script (call to f_82903a0434f1503e152f89c03c9acd881a0e81é",
+            "ERR Error running script (call to f_",
+            "ERR @user_script: : ",
+            "ERR user_script:99999999999999999999: big",
+            "ERR user_function:1:é",
+            "ERR é script: é, on @é",
+        ];
+        for text in odd {
+            let err = Error::from_server_reply(text.into());
+            assert_eq!(err.server_kind(), Some(ServerErrorKind::Err), "{text}");
+            if let Some(reason) = err.script_reason() {
+                assert!(text.contains(reason), "{text}: {reason}");
+            }
+        }
+        // Every prefix of a real text, cut at every char boundary.
+        let text =
+            "ERR Error running script (call to f_82903a0434f1503e152f89c03c9acd881a0e8150): \
+                    @user_script: 1: é script: 82903a0434f1503e152f89c03c9acd881a0e8150, on \
+                    @user_script:1.";
+        for (at, _) in text.char_indices() {
+            let _ = Error::from_server_reply(text[..at].to_owned());
+        }
+    }
+
+    #[test]
+    fn only_script_errors_have_a_reason() {
+        for text in [
+            "MY_CODE my text", // redis.error_reply('MY_CODE my text')
+            "ERR boom",        // redis.error_reply('boom'): the server adds ERR
+            "MY_CODE tbl script: 82903a0434f1503e152f89c03c9acd881a0e8150, on @user_script:1.",
+            "WRONGTYPE Operation against a key holding the wrong kind of value",
+            "NOSCRIPT No matching script. Please use EVAL.",
+        ] {
+            assert_eq!(Error::from_server_reply(text.into()).script_reason(), None);
+        }
+        let boom = "ERR user_script:1: boom script: 82903a0434f1503e152f89c03c9acd881a0e8150, on \
+                    @user_script:1.";
+        let err = Error::from_server_reply(boom.into());
+        // Display keeps the full text.
+        assert_eq!(err.to_string(), format!("script error: {boom}"));
+        let in_pipeline = Error::Pipeline {
+            index: 1,
+            command: "EVALSHA".into(),
+            source: Box::new(err),
+        };
+        assert_eq!(in_pipeline.script_reason(), Some("boom"));
+        assert!(in_pipeline.to_string().ends_with(boom));
     }
 }

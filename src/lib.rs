@@ -50,7 +50,8 @@
 //!
 //! One [`Error`] enum with variants to match on. Server error replies are classified in one
 //! place ([`Error::from_server_reply`]): `NOSCRIPT` is [`Error::NoScript`], a Lua error is
-//! [`Error::Script`] with the script's SHA1 and line, anything else is [`Error::Server`] with a
+//! [`Error::Script`] with the script's SHA1, line and the Lua error alone
+//! ([`Error::script_reason`]), anything else is [`Error::Server`] with a
 //! [`ServerErrorKind`]. After an I/O error, a timeout or a protocol error the connection is
 //! discarded, so a reply can never reach the wrong caller.
 //!

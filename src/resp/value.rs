@@ -158,6 +158,174 @@ impl fmt::Debug for Value {
     }
 }
 
+/// Prints the reply the way `redis-cli` shows it in a terminal, so that a tool can show any
+/// reply: `"hello"` for a bulk string (quoted, with `\n`, `\"`, `\xNN` and the like for bytes
+/// that are not printable ASCII), `(integer) 5`, `(nil)`, `OK` for a status, `(error) ERR ...`,
+/// `(double) 1.5`, `(true)`, `(big number) 123`, and aggregates as numbered lines with nested
+/// ones indented: `1) ` for arrays and pushes, `1~ ` for sets, `1# "key" => "value"` for maps,
+/// `(empty array)`, `(empty set)`, `(empty hash)` and `(empty push)` when empty. A verbatim
+/// string prints as its text and an attribute as the reply it annotates. There is no trailing
+/// newline.
+///
+/// Where the output can differ from `redis-cli`'s: a double prints as the shortest text that
+/// reads back as the same `f64`, switching to exponent form (`1e+300`) where C's `%g` does,
+/// while `redis-cli` prints the server's own text (Redis 7.0 sends `0.1` as
+/// `0.10000000000000001`); bytes of a verbatim string that are not UTF-8 become `U+FFFD`; and
+/// `redis-cli` 7.0 cannot show big numbers or attributes at all.
+///
+/// # Example
+///
+/// ```
+/// use redline::Value;
+///
+/// let reply = Value::Array(vec![
+///     Value::Int(1),
+///     Value::Array(vec![Value::Int(2), Value::Bulk(b"x\n".to_vec())]),
+/// ]);
+/// assert_eq!(reply.to_string(), "1) (integer) 1\n2) 1) (integer) 2\n   2) \"x\\n\"");
+///
+/// let hash = Value::Map(vec![(Value::Bulk(b"f1".to_vec()), Value::Bulk(b"v1".to_vec()))]);
+/// assert_eq!(hash.to_string(), r#"1# "f1" => "v1""#);
+/// assert_eq!(Value::Nil.to_string(), "(nil)");
+/// ```
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        tty(self, f, 0)
+    }
+}
+
+/// One reply in `redis-cli`'s terminal format (`cliFormatReplyTTY`). `indent` is the number of
+/// spaces that start every line of an aggregate after its first: the first line continues the
+/// parent's `N) `.
+fn tty(value: &Value, f: &mut fmt::Formatter<'_>, indent: usize) -> fmt::Result {
+    match value {
+        Value::Nil => f.write_str("(nil)"),
+        Value::Okay => f.write_str("OK"),
+        Value::SimpleString(s) => f.write_str(s),
+        Value::Error(s) => write!(f, "(error) {s}"),
+        Value::Int(i) => write!(f, "(integer) {i}"),
+        Value::Bulk(b) => quoted(f, b),
+        Value::Double(d) => {
+            f.write_str("(double) ")?;
+            double(f, *d)
+        }
+        Value::Boolean(b) => f.write_str(if *b { "(true)" } else { "(false)" }),
+        Value::BigNumber(n) => write!(f, "(big number) {n}"),
+        Value::Verbatim { text, .. } => f.write_str(&String::from_utf8_lossy(text)),
+        Value::Array(items) => list(f, items, ')', "(empty array)", indent),
+        Value::Set(items) => list(f, items, '~', "(empty set)", indent),
+        Value::Push(items) => list(f, items, ')', "(empty push)", indent),
+        Value::Map(pairs) => numbered(f, pairs, '#', "(empty hash)", indent, |f, (k, v), inner| {
+            tty(k, f, inner)?;
+            f.write_str(" => ")?;
+            // A value over several lines starts on its own line, or its later lines would not
+            // line up with its first.
+            if spans_lines(v) {
+                write!(f, "\n{:inner$}", "")?;
+            }
+            tty(v, f, inner)
+        }),
+        Value::Attribute { data, .. } => tty(data, f, indent),
+    }
+}
+
+fn list(
+    f: &mut fmt::Formatter<'_>,
+    items: &[Value],
+    separator: char,
+    empty: &str,
+    indent: usize,
+) -> fmt::Result {
+    numbered(f, items, separator, empty, indent, |f, item, inner| {
+        tty(item, f, inner)
+    })
+}
+
+/// Numbered lines, `1) ` to `N) `, the numbers right-aligned to the widest; nested aggregates
+/// are indented past the number.
+fn numbered<T>(
+    f: &mut fmt::Formatter<'_>,
+    entries: &[T],
+    separator: char,
+    empty: &str,
+    indent: usize,
+    mut entry: impl FnMut(&mut fmt::Formatter<'_>, &T, usize) -> fmt::Result,
+) -> fmt::Result {
+    if entries.is_empty() {
+        return f.write_str(empty);
+    }
+    let width = entries.len().to_string().len();
+    let inner = indent + width + 2;
+    for (i, item) in entries.iter().enumerate() {
+        if i > 0 {
+            write!(f, "\n{:indent$}", "")?;
+        }
+        write!(f, "{:>width$}{separator} ", i + 1)?;
+        entry(f, item, inner)?;
+    }
+    Ok(())
+}
+
+/// Whether `redis-cli` prints the value over more than one line (`cliIsMultilineValueTTY`).
+fn spans_lines(value: &Value) -> bool {
+    match value {
+        Value::Array(items) | Value::Set(items) | Value::Push(items) => match items.as_slice() {
+            [] => false,
+            [one] => spans_lines(one),
+            _ => true,
+        },
+        Value::Map(pairs) => match pairs.as_slice() {
+            [] => false,
+            [(_, one)] => spans_lines(one),
+            _ => true,
+        },
+        Value::Attribute { data, .. } => spans_lines(data),
+        _ => false,
+    }
+}
+
+/// A bulk string quoted the way `redis-cli` does (`sdscatrepr`): printable ASCII as is, C
+/// escapes for the usual control characters, `\xNN` for any other byte.
+fn quoted(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+    f.write_str("\"")?;
+    for &b in bytes {
+        match b {
+            b'\\' => f.write_str("\\\\")?,
+            b'"' => f.write_str("\\\"")?,
+            b'\n' => f.write_str("\\n")?,
+            b'\r' => f.write_str("\\r")?,
+            b'\t' => f.write_str("\\t")?,
+            0x07 => f.write_str("\\a")?,
+            0x08 => f.write_str("\\b")?,
+            b' '..=b'~' => fmt::Write::write_char(f, char::from(b))?,
+            _ => write!(f, "\\x{b:02x}")?,
+        }
+    }
+    f.write_str("\"")
+}
+
+/// A double as the shortest text that reads back the same, in exponent form where C's `%g`
+/// would use it: Rust's `Display` never does, and would print `1e300` as 301 digits.
+fn double(f: &mut fmt::Formatter<'_>, d: f64) -> fmt::Result {
+    if d.is_nan() {
+        return f.write_str("nan");
+    }
+    if d.is_infinite() {
+        return f.write_str(if d > 0.0 { "inf" } else { "-inf" });
+    }
+    let scientific = format!("{d:e}");
+    let parts = scientific
+        .split_once('e')
+        .and_then(|(mantissa, exp)| Some((mantissa, exp.parse::<i32>().ok()?)));
+    match parts {
+        Some((mantissa, exp)) if !(-4..17).contains(&exp) => {
+            let sign = if exp < 0 { '-' } else { '+' };
+            write!(f, "{mantissa}e{sign}{:02}", exp.unsigned_abs())
+        }
+        _ => write!(f, "{d}"),
+    }
+}
+
 /// Formats bytes as a string literal, escaping what is not printable ASCII.
 pub(crate) struct Escaped<'a>(pub &'a [u8]);
 

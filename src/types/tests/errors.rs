@@ -43,8 +43,17 @@ fn error_nested_in_array_surfaces_as_server_error() {
     let lua = "ERR user_script:1: Script attempted to access nonexistent global variable 'x' \
                script: e0e1f9fabfc9d4800c877a703b823ac0578ff8db, on @user_script:1.";
     match conv::<Vec<i64>>(array(vec![Value::Int(1), Value::Error(lua.into())])) {
-        Err(Error::Script { message, sha, line }) => {
+        Err(Error::Script {
+            message,
+            reason,
+            sha,
+            line,
+        }) => {
             assert_eq!(message, lua);
+            assert_eq!(
+                reason,
+                "Script attempted to access nonexistent global variable 'x'"
+            );
             assert_eq!(
                 sha.as_deref(),
                 Some("e0e1f9fabfc9d4800c877a703b823ac0578ff8db")

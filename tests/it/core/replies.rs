@@ -384,6 +384,101 @@ fn debug_protocol_every_type() {
 }
 
 #[test]
+fn replies_display_like_redis_cli() {
+    // Each expected text is what `redis-cli --no-raw` 7.0.15 printed for the same command
+    // (`-3` for RESP3), except the big number, which redis-cli 7.0 cannot print.
+    let server = RedisServer::start();
+    for protocol in PROTOCOLS {
+        let client = server.client_with(protocol);
+        let resp3 = protocol == Protocol::Resp3;
+        let shown = |words: &[&str]| raw(&client, words).to_string();
+
+        assert_eq!(shown(&["SET", "k", "v"]), "OK");
+        assert_eq!(shown(&["PING"]), "PONG");
+        assert_eq!(shown(&["INCRBY", "n", "5"]), "(integer) 5");
+        assert_eq!(shown(&["GET", "missing"]), "(nil)");
+        assert_eq!(shown(&["LRANGE", "missing", "0", "-1"]), "(empty array)");
+        client.rpush("list", ["a", "b", "c d"]).unwrap();
+        assert_eq!(
+            shown(&["LRANGE", "list", "0", "-1"]),
+            "1) \"a\"\n2) \"b\"\n3) \"c d\""
+        );
+        client
+            .set("bin", &b"a\nb\"c\\d\x01\x7f\xff \xc3\xa9\t\r\x07\x08"[..])
+            .unwrap();
+        assert_eq!(
+            shown(&["GET", "bin"]),
+            r#""a\nb\"c\\d\x01\x7f\xff \xc3\xa9\t\r\a\b""#
+        );
+
+        let nested = raw(&client, &["EVAL", "return {1,{2,{3,'x'},'y'},{}}", "0"]);
+        assert_eq!(
+            nested.to_string(),
+            "1) (integer) 1\n\
+             2) 1) (integer) 2\n   \
+                2) 1) (integer) 3\n      \
+                   2) \"x\"\n   \
+                3) \"y\"\n\
+             3) (empty array)"
+        );
+        let with_error = raw(
+            &client,
+            &["EVAL", "return {1, redis.error_reply('E x')}", "0"],
+        );
+        assert_eq!(with_error.to_string(), "1) (integer) 1\n2) (error) E x");
+
+        client
+            .hset_multiple("h", [("f1", "v1"), ("f2", "v2")])
+            .unwrap();
+        assert_eq!(
+            shown(&["HGETALL", "h"]),
+            if resp3 {
+                "1# \"f1\" => \"v1\"\n2# \"f2\" => \"v2\""
+            } else {
+                "1) \"f1\"\n2) \"v1\"\n3) \"f2\"\n4) \"v2\""
+            }
+        );
+        assert_eq!(
+            shown(&["HGETALL", "missing"]),
+            if resp3 {
+                "(empty hash)"
+            } else {
+                "(empty array)"
+            }
+        );
+        client.sadd("s", "a").unwrap();
+        assert_eq!(
+            shown(&["SMEMBERS", "s"]),
+            if resp3 { "1~ \"a\"" } else { "1) \"a\"" }
+        );
+
+        if resp3 {
+            let dp = |t: &str| shown(&["DEBUG", "PROTOCOL", t]);
+            assert_eq!(dp("double"), "(double) 3.141");
+            assert_eq!(dp("true"), "(true)");
+            assert_eq!(dp("false"), "(false)");
+            assert_eq!(dp("verbatim"), "This is a verbatim\nstring");
+            assert_eq!(
+                dp("map"),
+                "1# (integer) 0 => (false)\n2# (integer) 1 => (true)\n3# (integer) 2 => (false)"
+            );
+            assert_eq!(
+                dp("bignum"),
+                "(big number) 1234567999999999999999999999999999999"
+            );
+            assert_eq!(dp("attrib"), "\"Some real reply following the attribute\"");
+            // A map value over several lines starts on the next line.
+            let script = "redis.setresp(3) return {map={a={1,2}}}";
+            assert_eq!(
+                shown(&["EVAL", script, "0"]),
+                "1# \"a\" => \n   1) (integer) 1\n   2) (integer) 2"
+            );
+        }
+        client.del(["k", "n", "list", "bin", "h", "s"]).unwrap();
+    }
+}
+
+#[test]
 fn info_is_verbatim_in_resp3_and_text_in_both() {
     let server = RedisServer::start();
     for protocol in PROTOCOLS {

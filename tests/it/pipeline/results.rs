@@ -289,12 +289,20 @@ fn lua_errors_in_a_pipeline_name_the_command_and_script() {
             .set("b", 2)
             .execute::<Vec<Value>>()
             .unwrap_err();
+        // The reason is found through the pipeline error.
+        assert_eq!(err.script_reason(), Some("boom"));
         let (index, command, source) = pipeline_error(err);
         assert_eq!(index, 1);
         assert!(command.starts_with("EVALSHA"), "{command}");
         match source {
-            Error::Script { message, sha, line } => {
+            Error::Script {
+                message,
+                reason,
+                sha,
+                line,
+            } => {
                 assert!(message.contains("boom"), "{message}");
+                assert_eq!(reason, "boom");
                 assert_eq!(sha.as_deref(), Some(failing.sha()));
                 assert_eq!(line, Some(2));
             }
@@ -329,8 +337,11 @@ fn lua_errors_in_a_pipeline_name_the_command_and_script() {
             let (index, _, source) = pipeline_error(err);
             assert_eq!(index, 1, "atomic={atomic}");
             match &source {
-                Error::Script { message, .. } => {
-                    assert!(message.contains("Error compiling script"), "{message}")
+                Error::Script {
+                    message, reason, ..
+                } => {
+                    assert!(message.contains("Error compiling script"), "{message}");
+                    assert_eq!(reason, "unexpected symbol near '+'");
                 }
                 other => panic!("{protocol:?} atomic={atomic}: expected Script, got {other:?}"),
             }

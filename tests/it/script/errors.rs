@@ -66,6 +66,63 @@ fn lua_runtime_and_compile_errors() {
 }
 
 #[test]
+fn script_reason_leaves_out_what_the_server_adds() {
+    let server = RedisServer::start();
+    for protocol in PROTOCOLS {
+        let client = server.client_with(protocol);
+        let reason = |result: Result<Value, Error>| match result {
+            Err(e @ Error::Script { .. }) => {
+                let Some(reason) = e.script_reason() else {
+                    panic!("{protocol:?}: no reason in {e:?}");
+                };
+                reason.to_owned()
+            }
+            other => panic!("{protocol:?}: expected a script error, got {other:?}"),
+        };
+
+        // Runtime errors: `ERR user_script:3: ... script: <sha>, on @user_script:3.`
+        let global = "local a = 1\nlocal b = 2\nreturn undefined_global.field\n";
+        assert_eq!(
+            reason(client.eval(global, (), ())),
+            "Script attempted to access nonexistent global variable 'undefined_global'"
+        );
+        assert_eq!(reason(client.eval("error('boom')", (), ())), "boom");
+        let script = client.register_script("local a = 1\nerror('boom: with a colon')");
+        assert_eq!(reason(script.call((), ())), "boom: with a colon");
+        assert_eq!(
+            reason(client.eval("return redis.call('nosuchcommand')", (), ())),
+            "Unknown Redis command called from script"
+        );
+
+        // Compile errors: `ERR Error compiling script (new function): user_script:3: ...`,
+        // through EVAL and through a `Script`'s SCRIPT LOAD.
+        let syntax = "local a = 1\nlocal b = 2\nretur 1\n";
+        assert_eq!(reason(client.eval(syntax, (), ())), "'=' expected near '1'");
+        assert_eq!(
+            reason(client.register_script(syntax).call((), ())),
+            "'=' expected near '1'"
+        );
+
+        // A function: `ERR user_function:2: boom script: fails, on @user_function:2.`
+        client
+            .function_load(
+                "#!lua name=reasons\n\
+                 redis.register_function('fails', function(keys, args) error('boom') end)",
+                true,
+            )
+            .unwrap();
+        assert_eq!(reason(client.fcall("fails", (), ())), "boom");
+
+        // redis.error_reply is the script's own error reply, not a Lua error.
+        let err = client
+            .eval::<Value>("return redis.error_reply('MY_CODE my text')", (), ())
+            .unwrap_err();
+        assert_eq!(err.script_reason(), None, "{err:?}");
+        assert_eq!(err.server_kind(), Some(ServerErrorKind::Other));
+    }
+}
+
+#[test]
 fn wrongtype_inside_script_keeps_its_kind() {
     let server = RedisServer::start();
     for protocol in PROTOCOLS {

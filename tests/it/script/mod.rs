@@ -114,10 +114,16 @@ pub(super) fn assert_script_error(
         Err(e @ Error::Script { .. }) => {
             assert_eq!(e.server_kind(), Some(ServerErrorKind::Err));
             assert_eq!(e.to_string(), format!("script error: {text}"));
-            let Error::Script { message, sha, line } = e else {
+            // The reason is always a piece of the text (the tests in `errors` check its value).
+            let reason = e.script_reason().map(str::to_owned);
+            let Error::Script {
+                message, sha, line, ..
+            } = e
+            else {
                 unreachable!()
             };
             assert_eq!(message, text);
+            assert!(reason.is_some_and(|r| message.contains(&r)), "{message}");
             assert_eq!(sha.as_deref(), expected_sha);
             assert_eq!(line, expected_line);
         }
