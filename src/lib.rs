@@ -43,7 +43,9 @@
 //!
 //! Any command: [`cmd`]`("NAME").arg(..)` and [`Client::query`]. The common ones have typed
 //! helpers on the [`Commands`] trait, the scripting ones on [`ScriptingCommands`]; both work on
-//! a [`Client`] and on a dedicated [`Connection`].
+//! a [`Client`] and on a dedicated [`Connection`], and a [`Pipeline`] has the same helpers
+//! (same names, same arguments, same bytes sent). `use redline::prelude::*;` brings the traits
+//! and everyday types into scope.
 //! Arguments are anything [`ToArgs`]; replies convert into anything [`FromValue`].
 //!
 //! # Errors
@@ -71,7 +73,10 @@
 //! - [`resp`]: the protocol, free of I/O (values, incremental parser, encoders).
 //! - `cmd`, `types`: building commands and converting replies.
 //! - `connection`, `client`: one connection; the pooled, shared client.
-//! - `script`, `scripting`: [`Script`] and the scripting commands.
+//! - `commands`: the typed helpers ([`Commands`], [`ScriptingCommands`] and their [`Pipeline`]
+//!   methods), one file per command family, each command's arguments laid out once.
+//! - [`prelude`]: the traits and types everyday code imports.
+//! - `script`: [`Script`].
 //! - `pipeline`: batches and transactions.
 //!
 //! # Features
@@ -92,24 +97,25 @@ mod commands;
 mod connection;
 mod connection_like;
 mod error;
-mod function;
 mod info;
 mod pipeline;
+pub mod prelude;
 pub mod resp;
 mod script;
-mod scripting;
 mod types;
 
 pub use client::{Client, ClientBuilder};
 pub use cmd::{cmd, Args, Cmd};
-pub use commands::Commands;
+pub use commands::{
+    Commands, Direction, EngineStats, Expiry, FlushMode, FunctionInfo, FunctionStats, LibraryInfo,
+    RestorePolicy, RunningScript, ScriptingCommands, SetOptions, StreamEntry, StreamReadOptions,
+    StreamTrim, ZRangeOptions,
+};
 pub use connection::Connection;
 pub use connection_like::ConnectionLike;
 pub use error::{Error, Operation, Result, ServerErrorKind};
-pub use function::{EngineStats, FunctionInfo, FunctionStats, LibraryInfo, RunningScript};
 pub use info::{Addr, ConnectionInfo, Protocol};
 pub use pipeline::Pipeline;
 pub use resp::Value;
 pub use script::{invoke_with_reload, script_sha, Script, ScriptInvocation};
-pub use scripting::{FlushMode, RestorePolicy, ScriptingCommands};
-pub use types::{FromValue, ToArg, ToArgs};
+pub use types::{FromValue, Number, ToArg, ToArgs};

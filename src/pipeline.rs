@@ -59,9 +59,9 @@ const INLINE_LOAD_MAX: usize = 64 * 1024;
 /// let counts: Vec<i64> = client
 ///     .pipeline()
 ///     .atomic()
-///     .incr("a", 1)
+///     .incr_by("a", 1)
 ///     .cmd(cmd("SET").arg("b").arg(0)).ignore()
-///     .incr("b", 2)
+///     .incr_by("b", 2)
 ///     .execute()?;
 /// # Ok::<(), redline::Error>(())
 /// ```
@@ -219,26 +219,6 @@ impl<'a> Pipeline<'a> {
         self.queue_script(script, true, &keys, &args)
     }
 
-    /// Queues `FCALL function numkeys key... arg...`.
-    pub fn fcall(
-        &mut self,
-        function: impl ToArg,
-        keys: impl ToArgs,
-        args: impl ToArgs,
-    ) -> &mut Self {
-        self.keyed("FCALL", function, &keys, &args, None)
-    }
-
-    /// Queues `FCALL_RO function numkeys key... arg...`.
-    pub fn fcall_ro(
-        &mut self,
-        function: impl ToArg,
-        keys: impl ToArgs,
-        args: impl ToArgs,
-    ) -> &mut Self {
-        self.keyed("FCALL_RO", function, &keys, &args, None)
-    }
-
     /// Queues `name head numkeys key... arg...`, the shape of `FCALL` and `EVALSHA`.
     fn keyed(
         &mut self,
@@ -251,76 +231,6 @@ impl<'a> Pipeline<'a> {
         self.scratch.clear();
         self.scratch.arg(name).keyed(head, keys, args);
         self.push_scratch(script)
-    }
-
-    /// Queues `SET key value`.
-    pub fn set(&mut self, key: impl ToArg, value: impl ToArg) -> &mut Self {
-        self.helper(|c| {
-            c.arg("SET").arg(key).arg(value);
-        })
-    }
-
-    /// Queues `GET key`.
-    pub fn get(&mut self, key: impl ToArg) -> &mut Self {
-        self.helper(|c| {
-            c.arg("GET").arg(key);
-        })
-    }
-
-    /// Queues `DEL key...`.
-    pub fn del(&mut self, keys: impl ToArgs) -> &mut Self {
-        self.helper(|c| {
-            c.arg("DEL").arg(keys);
-        })
-    }
-
-    /// Queues `INCRBY key n`.
-    pub fn incr(&mut self, key: impl ToArg, n: i64) -> &mut Self {
-        self.helper(|c| {
-            c.arg("INCRBY").arg(key).arg(n);
-        })
-    }
-
-    /// Queues `EXPIRE key seconds`.
-    pub fn expire(&mut self, key: impl ToArg, seconds: i64) -> &mut Self {
-        self.helper(|c| {
-            c.arg("EXPIRE").arg(key).arg(seconds);
-        })
-    }
-
-    /// Queues `HSET key field value`.
-    pub fn hset(&mut self, key: impl ToArg, field: impl ToArg, value: impl ToArg) -> &mut Self {
-        self.helper(|c| {
-            c.arg("HSET").arg(key).arg(field).arg(value);
-        })
-    }
-
-    /// Queues `HGET key field`.
-    pub fn hget(&mut self, key: impl ToArg, field: impl ToArg) -> &mut Self {
-        self.helper(|c| {
-            c.arg("HGET").arg(key).arg(field);
-        })
-    }
-
-    /// Queues `RPUSH key value...`.
-    pub fn rpush(&mut self, key: impl ToArg, values: impl ToArgs) -> &mut Self {
-        self.helper(|c| {
-            c.arg("RPUSH").arg(key).arg(values);
-        })
-    }
-
-    /// Queues `SADD key member...`.
-    pub fn sadd(&mut self, key: impl ToArg, members: impl ToArgs) -> &mut Self {
-        self.helper(|c| {
-            c.arg("SADD").arg(key).arg(members);
-        })
-    }
-
-    /// Queues `ZADD key score member`.
-    pub fn zadd(&mut self, key: impl ToArg, member: impl ToArg, score: f64) -> &mut Self {
-        self.helper(|c| {
-            c.arg("ZADD").arg(key).arg(score).arg(member);
-        })
     }
 
     /// The number of queued commands.
@@ -424,10 +334,19 @@ impl<'a> Pipeline<'a> {
         self.keyed(name, script.sha(), keys, args, Some(index))
     }
 
-    fn helper(&mut self, build: impl FnOnce(&mut Cmd)) -> &mut Self {
+    /// Queues the command `build` lays out (name included) in the cleared scratch buffer.
+    pub(crate) fn helper(&mut self, build: impl FnOnce(&mut Cmd)) -> &mut Self {
         self.scratch.clear();
         build(&mut self.scratch);
         self.push_scratch(None)
+    }
+
+    /// The queued commands' bytes, back to back.
+    #[cfg(test)]
+    pub(crate) fn queued_bytes(&self) -> Vec<u8> {
+        (0..self.batch.len())
+            .flat_map(|i| self.batch.command(i).iter().copied())
+            .collect()
     }
 
     /// Queues the command in `scratch`; the field borrows are disjoint, so nothing is moved or

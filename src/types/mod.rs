@@ -7,7 +7,7 @@ mod to_args;
 
 pub(crate) use from_value::nested_error;
 pub use from_value::FromValue;
-pub use to_args::{ToArg, ToArgs};
+pub use to_args::{Number, ToArg, ToArgs};
 
 #[cfg(test)]
 mod tests;
