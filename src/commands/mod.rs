@@ -3,8 +3,9 @@
 //! A modest, hand-written set; anything else is `cmd("NAME").arg(..)` with
 //! [`Commands::query`] (or [`Pipeline::cmd`]).
 //!
-//! One file per family: `keys`, `strings`, `hashes`, `lists`, `sets`, `sorted_sets` and
-//! `score_ranges`, `streams`, `server`; `scripting` and `functions` for [`ScriptingCommands`].
+//! One file per family: `keys`, `strings` and `counters`, `hashes`, `lists`, `sets`,
+//! `sorted_sets` and `score_ranges`, `streams`, `server`; `scripting` and `functions` for
+//! [`ScriptingCommands`].
 //! Each holds, per command, the one function that lays out its arguments (name included), the
 //! trait method that sends it (pasted into the trait by the family's macro: one trait cannot
 //! span files, and family traits would each need importing), and the [`Pipeline`] method that
@@ -19,6 +20,7 @@ use crate::connection_like::ConnectionLike;
 use crate::error::Result;
 use crate::types::FromValue;
 
+mod counters;
 mod function_info;
 mod functions;
 mod hashes;
@@ -91,6 +93,7 @@ pub trait Commands: ConnectionLike {
 
     keys::key_commands! {}
     strings::string_commands! {}
+    counters::counter_commands! {}
     hashes::hash_commands! {}
     lists::list_commands! {}
     sets::set_commands! {}

@@ -1,10 +1,10 @@
-//! Strings and counters: `GET`, `SET` (plain, `EX`, `NX`, with options), `GETEX`, `GETDEL`,
-//! `MGET`, `MSET`, `INCR`, `INCRBY`, `INCRBYFLOAT`, `DECR`, `DECRBY`, `APPEND`, `STRLEN`.
+//! Strings: `GET`, `SET` (plain, `EX`, `NX`, with options), `GETEX`, `GETDEL`, `MGET`,
+//! `MSET`, `APPEND`, `STRLEN`. The counters are in `counters.rs`.
 
 use super::options::{Expiry, SetOptions};
 use crate::cmd::Cmd;
 use crate::pipeline::Pipeline;
-use crate::types::{Number, ToArg, ToArgs};
+use crate::types::{ToArg, ToArgs};
 
 /// The string helpers of [`Commands`](crate::Commands), pasted into the trait.
 macro_rules! string_commands {
@@ -192,88 +192,6 @@ macro_rules! string_commands {
             $crate::commands::run(self, |c| $crate::commands::strings::mset(c, pairs))
         }
 
-        /// `INCR key`: the new value.
-        ///
-        /// # Example
-        ///
-        /// ```no_run
-        /// # use redline::Commands;
-        /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-        /// client.set("hits", 10)?;
-        /// assert_eq!(client.incr("hits")?, 11);
-        /// # Ok::<(), redline::Error>(())
-        /// ```
-        fn incr(&self, key: impl $crate::ToArg) -> $crate::Result<i64> {
-            $crate::commands::run(self, |c| $crate::commands::strings::incr(c, key))
-        }
-
-        /// `INCRBY key n`: the new value.
-        ///
-        /// # Example
-        ///
-        /// ```no_run
-        /// # use redline::Commands;
-        /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-        /// client.set("hits", 10)?;
-        /// assert_eq!(client.incr_by("hits", 5)?, 15);
-        /// # Ok::<(), redline::Error>(())
-        /// ```
-        fn incr_by(&self, key: impl $crate::ToArg, n: i64) -> $crate::Result<i64> {
-            $crate::commands::run(self, |c| $crate::commands::strings::incr_by(c, key, n))
-        }
-
-        /// `INCRBYFLOAT key by`: the new value.
-        ///
-        /// # Example
-        ///
-        /// ```no_run
-        /// # use redline::Commands;
-        /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-        /// client.set("temperature", 20)?;
-        /// assert_eq!(client.incr_by_float("temperature", 1.5)?, 21.5);
-        /// assert_eq!(client.incr_by_float("temperature", -1)?, 20.5);
-        /// # Ok::<(), redline::Error>(())
-        /// ```
-        fn incr_by_float(
-            &self,
-            key: impl $crate::ToArg,
-            by: impl $crate::Number,
-        ) -> $crate::Result<f64> {
-            $crate::commands::run(self, |c| {
-                $crate::commands::strings::incr_by_float(c, key, by)
-            })
-        }
-
-        /// `DECR key`: the new value.
-        ///
-        /// # Example
-        ///
-        /// ```no_run
-        /// # use redline::Commands;
-        /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-        /// client.set("stock", 3)?;
-        /// assert_eq!(client.decr("stock")?, 2);
-        /// # Ok::<(), redline::Error>(())
-        /// ```
-        fn decr(&self, key: impl $crate::ToArg) -> $crate::Result<i64> {
-            $crate::commands::run(self, |c| $crate::commands::strings::decr(c, key))
-        }
-
-        /// `DECRBY key n`: the new value.
-        ///
-        /// # Example
-        ///
-        /// ```no_run
-        /// # use redline::Commands;
-        /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-        /// client.set("stock", 3)?;
-        /// assert_eq!(client.decr_by("stock", 2)?, 1);
-        /// # Ok::<(), redline::Error>(())
-        /// ```
-        fn decr_by(&self, key: impl $crate::ToArg, n: i64) -> $crate::Result<i64> {
-            $crate::commands::run(self, |c| $crate::commands::strings::decr_by(c, key, n))
-        }
-
         /// `APPEND key value`: the new length.
         ///
         /// # Example
@@ -348,26 +266,6 @@ pub(crate) fn mget(c: &mut Cmd, keys: impl ToArgs) {
 
 pub(crate) fn mset(c: &mut Cmd, pairs: impl ToArgs) {
     c.arg("MSET").arg(pairs);
-}
-
-pub(crate) fn incr(c: &mut Cmd, key: impl ToArg) {
-    c.arg("INCR").arg(key);
-}
-
-pub(crate) fn incr_by(c: &mut Cmd, key: impl ToArg, n: i64) {
-    c.arg("INCRBY").arg(key).arg(n);
-}
-
-pub(crate) fn incr_by_float(c: &mut Cmd, key: impl ToArg, by: impl Number) {
-    c.arg("INCRBYFLOAT").arg(key).arg(by);
-}
-
-pub(crate) fn decr(c: &mut Cmd, key: impl ToArg) {
-    c.arg("DECR").arg(key);
-}
-
-pub(crate) fn decr_by(c: &mut Cmd, key: impl ToArg, n: i64) {
-    c.arg("DECRBY").arg(key).arg(n);
 }
 
 pub(crate) fn append(c: &mut Cmd, key: impl ToArg, value: impl ToArg) {
@@ -516,76 +414,6 @@ impl Pipeline<'_> {
     /// ```
     pub fn mset(&mut self, pairs: impl ToArgs) -> &mut Self {
         self.helper(|c| mset(c, pairs))
-    }
-
-    /// Queues [`Commands::incr`](crate::Commands::incr): `INCR key`, replying the new value
-    /// (`i64`).
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-    /// let (hits,): (i64,) = client.pipeline().incr("hits").execute()?;
-    /// # Ok::<(), redline::Error>(())
-    /// ```
-    pub fn incr(&mut self, key: impl ToArg) -> &mut Self {
-        self.helper(|c| incr(c, key))
-    }
-
-    /// Queues [`Commands::incr_by`](crate::Commands::incr_by): `INCRBY key n`, replying the new
-    /// value (`i64`).
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-    /// let (hits,): (i64,) = client.pipeline().incr_by("hits", 5).execute()?;
-    /// # Ok::<(), redline::Error>(())
-    /// ```
-    pub fn incr_by(&mut self, key: impl ToArg, n: i64) -> &mut Self {
-        self.helper(|c| incr_by(c, key, n))
-    }
-
-    /// Queues [`Commands::incr_by_float`](crate::Commands::incr_by_float): `INCRBYFLOAT key by`,
-    /// replying the new value (`f64`).
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-    /// let (t,): (f64,) = client.pipeline().incr_by_float("temperature", 0.5).execute()?;
-    /// # Ok::<(), redline::Error>(())
-    /// ```
-    pub fn incr_by_float(&mut self, key: impl ToArg, by: impl Number) -> &mut Self {
-        self.helper(|c| incr_by_float(c, key, by))
-    }
-
-    /// Queues [`Commands::decr`](crate::Commands::decr): `DECR key`, replying the new value
-    /// (`i64`).
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-    /// let (stock,): (i64,) = client.pipeline().decr("stock").execute()?;
-    /// # Ok::<(), redline::Error>(())
-    /// ```
-    pub fn decr(&mut self, key: impl ToArg) -> &mut Self {
-        self.helper(|c| decr(c, key))
-    }
-
-    /// Queues [`Commands::decr_by`](crate::Commands::decr_by): `DECRBY key n`, replying the new
-    /// value (`i64`).
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-    /// let (stock,): (i64,) = client.pipeline().decr_by("stock", 2).execute()?;
-    /// # Ok::<(), redline::Error>(())
-    /// ```
-    pub fn decr_by(&mut self, key: impl ToArg, n: i64) -> &mut Self {
-        self.helper(|c| decr_by(c, key, n))
     }
 
     /// Queues [`Commands::append`](crate::Commands::append): `APPEND key value`, replying the new

@@ -188,9 +188,10 @@ fn every_helper_sends_the_same_bytes_on_both() {
 }
 
 /// The family files, to find every helper defined.
-const FAMILIES: [&str; 11] = [
+const FAMILIES: [&str; 12] = [
     include_str!("keys.rs"),
     include_str!("strings.rs"),
+    include_str!("counters.rs"),
     include_str!("hashes.rs"),
     include_str!("lists.rs"),
     include_str!("sets.rs"),
@@ -260,7 +261,8 @@ fn set_with_options_is_laid_out_as_documented() {
         queued(|p| {
             p.set_options("k", "v", options);
         }),
-        b"*7\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n$2\r\nNX\r\n$3\r\nGET\r\n$2\r\nPX\r\n$4\r\n1500\r\n"
+        b"*7\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n\
+          $2\r\nNX\r\n$3\r\nGET\r\n$2\r\nPX\r\n$4\r\n1500\r\n"
     );
     // A later choice replaces an earlier one; a plain SET has no options.
     let options = SetOptions::default().xx().nx().ex(1).keep_ttl();
