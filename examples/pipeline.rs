@@ -25,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A thousand increments in one round trip; ignore() drops replies we do not need.
     let mut pipe = client.pipeline();
     for i in 0..1000 {
-        pipe.incr("pipe:counter", i).ignore();
+        pipe.incr_by("pipe:counter", i).ignore();
     }
     pipe.get("pipe:counter");
     let (total,): (i64,) = pipe.execute()?;

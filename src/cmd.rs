@@ -42,17 +42,24 @@ const SCRATCH_KEEP: usize = 64 * 1024;
 /// Runs `f` on this thread's reused command buffer, started with `name`: building a command in
 /// a helper then allocates nothing once the buffer is warm. A nested use gets a fresh `Cmd`.
 pub(crate) fn with_scratch<R>(name: &str, f: impl FnOnce(&mut Cmd) -> R) -> R {
+    with_empty_scratch(|c| {
+        c.push_bytes(name.as_bytes());
+        f(c)
+    })
+}
+
+/// Like [`with_scratch`], with the buffer empty: for command layouts that write the name too.
+pub(crate) fn with_empty_scratch<R>(f: impl FnOnce(&mut Cmd) -> R) -> R {
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
         Ok(mut scratch) => {
             scratch.clear();
-            scratch.push_bytes(name.as_bytes());
             let result = f(&mut scratch);
             if scratch.buf.capacity() > SCRATCH_KEEP {
                 *scratch = Cmd::new();
             }
             result
         }
-        Err(_) => f(&mut cmd(name)),
+        Err(_) => f(&mut Cmd::new()),
     })
 }
 

@@ -43,7 +43,9 @@
 //!
 //! Any command: [`cmd`]`("NAME").arg(..)` and [`Client::query`]. The common ones have typed
 //! helpers on the [`Commands`] trait, the scripting ones on [`ScriptingCommands`]; both work on
-//! a [`Client`] and on a dedicated [`Connection`].
+//! a [`Client`] and on a dedicated [`Connection`], and a [`Pipeline`] has the same helpers
+//! (same names, same arguments, same bytes sent). `use redline::prelude::*;` brings the traits
+//! and everyday types into scope.
 //! Arguments are anything [`ToArgs`]; replies convert into anything [`FromValue`].
 //!
 //! # Errors
@@ -72,7 +74,10 @@
 //! - [`resp`]: the protocol, free of I/O (values, incremental parser, encoders).
 //! - `cmd`, `types`: building commands and converting replies.
 //! - `connection`, `client`: one connection; the pooled, shared client.
-//! - `script`, `scripting`: [`Script`] and the scripting commands.
+//! - `commands`: the typed helpers ([`Commands`], [`ScriptingCommands`] and their [`Pipeline`]
+//!   methods), one file per command family, each command's arguments laid out once.
+//! - [`prelude`]: the traits and types everyday code imports.
+//! - `script`: [`Script`].
 //! - `pipeline`: batches and transactions.
 //!
 //! # Features
@@ -106,29 +111,30 @@ mod batch;
 pub mod target;
 
 mod commands;
-mod function;
 mod pipeline;
 mod script;
-mod scripting;
 
 mod client;
 mod pool;
+pub mod prelude;
 
 pub use client::{Client, ClientBuilder};
 pub use cmd::{cmd, Args, Cmd};
 pub use code::{script_sha, ScriptCode};
-pub use commands::Commands;
+pub use commands::{
+    Commands, Direction, EngineStats, Expiry, FlushMode, FunctionInfo, FunctionStats, LibraryInfo,
+    RestorePolicy, RunningScript, ScriptingCommands, SetOptions, StreamEntry, StreamReadOptions,
+    StreamTrim, ZRangeOptions,
+};
 pub use connection::Connection;
 pub use error::{Error, Operation, Result, ServerErrorKind};
-pub use function::{EngineStats, FunctionInfo, FunctionStats, LibraryInfo, RunningScript};
 pub use info::{Addr, ConnectionInfo, Protocol};
 pub use pipeline::Pipeline;
 pub use pool::PoolStats;
 pub use resp::Value;
 pub use script::Script;
-pub use scripting::{FlushMode, RestorePolicy, ScriptingCommands};
 pub use target::{ConnectionLike, Reply, ScriptInvocation};
-pub use types::{FromValue, ToArg, ToArgs};
+pub use types::{FromValue, Number, ToArg, ToArgs};
 
 /// Kept at the root for code written before it moved to [`target`].
 #[doc(hidden)]

@@ -208,42 +208,6 @@ impl<'t> Pipeline<'t> {
         self.queue_script(script.as_ref(), true, &keys, &args)
     }
 
-    /// Queues `FCALL function numkeys key... arg...`.
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-    /// let (n,): (i64,) = client.pipeline().fcall("my_incr", "counter", 1).execute()?;
-    /// # Ok::<(), redline::Error>(())
-    /// ```
-    pub fn fcall(
-        &mut self,
-        function: impl ToArg,
-        keys: impl ToArgs,
-        args: impl ToArgs,
-    ) -> &mut Self {
-        self.keyed("FCALL", function, &keys, &args, None)
-    }
-
-    /// Queues `FCALL_RO function numkeys key... arg...`.
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-    /// let (v,): (Option<String>,) = client.pipeline().fcall_ro("my_get", "k", ()).execute()?;
-    /// # Ok::<(), redline::Error>(())
-    /// ```
-    pub fn fcall_ro(
-        &mut self,
-        function: impl ToArg,
-        keys: impl ToArgs,
-        args: impl ToArgs,
-    ) -> &mut Self {
-        self.keyed("FCALL_RO", function, &keys, &args, None)
-    }
-
     /// Queues `name head numkeys key... arg...`, the shape of `FCALL` and `EVALSHA`.
     fn keyed(
         &mut self,
@@ -391,6 +355,15 @@ impl<'t> Pipeline<'t> {
         self.keyed(name, code.sha(), keys, args, Some(index))
     }
 
+    /// The queued commands' bytes, back to back.
+    #[cfg(test)]
+    pub(crate) fn queued_bytes(&self) -> Vec<u8> {
+        (0..self.batch.len())
+            .filter_map(|i| self.batch.command(i))
+            .flat_map(|c| c.encoded().to_vec())
+            .collect()
+    }
+
     /// Queues the command `build` writes into a cleared scratch `Cmd` (no allocation once the
     /// scratch is warm): the path of every typed helper.
     pub(crate) fn helper(&mut self, build: impl FnOnce(&mut Cmd)) -> &mut Self {
@@ -398,79 +371,6 @@ impl<'t> Pipeline<'t> {
         build(&mut self.scratch);
         self.batch.push(self.scratch.encoded(), None);
         self
-    }
-}
-
-// The typed helpers below are the same commands as `Commands`'.
-impl<'t> Pipeline<'t> {
-    /// Queues `SET key value`.
-    pub fn set(&mut self, key: impl ToArg, value: impl ToArg) -> &mut Self {
-        self.helper(|c| {
-            c.arg("SET").arg(key).arg(value);
-        })
-    }
-
-    /// Queues `GET key`.
-    pub fn get(&mut self, key: impl ToArg) -> &mut Self {
-        self.helper(|c| {
-            c.arg("GET").arg(key);
-        })
-    }
-
-    /// Queues `DEL key...`.
-    pub fn del(&mut self, keys: impl ToArgs) -> &mut Self {
-        self.helper(|c| {
-            c.arg("DEL").arg(keys);
-        })
-    }
-
-    /// Queues `INCRBY key n`.
-    pub fn incr(&mut self, key: impl ToArg, n: i64) -> &mut Self {
-        self.helper(|c| {
-            c.arg("INCRBY").arg(key).arg(n);
-        })
-    }
-
-    /// Queues `EXPIRE key seconds`.
-    pub fn expire(&mut self, key: impl ToArg, seconds: i64) -> &mut Self {
-        self.helper(|c| {
-            c.arg("EXPIRE").arg(key).arg(seconds);
-        })
-    }
-
-    /// Queues `HSET key field value`.
-    pub fn hset(&mut self, key: impl ToArg, field: impl ToArg, value: impl ToArg) -> &mut Self {
-        self.helper(|c| {
-            c.arg("HSET").arg(key).arg(field).arg(value);
-        })
-    }
-
-    /// Queues `HGET key field`.
-    pub fn hget(&mut self, key: impl ToArg, field: impl ToArg) -> &mut Self {
-        self.helper(|c| {
-            c.arg("HGET").arg(key).arg(field);
-        })
-    }
-
-    /// Queues `RPUSH key value...`.
-    pub fn rpush(&mut self, key: impl ToArg, values: impl ToArgs) -> &mut Self {
-        self.helper(|c| {
-            c.arg("RPUSH").arg(key).arg(values);
-        })
-    }
-
-    /// Queues `SADD key member...`.
-    pub fn sadd(&mut self, key: impl ToArg, members: impl ToArgs) -> &mut Self {
-        self.helper(|c| {
-            c.arg("SADD").arg(key).arg(members);
-        })
-    }
-
-    /// Queues `ZADD key score member`.
-    pub fn zadd(&mut self, key: impl ToArg, member: impl ToArg, score: f64) -> &mut Self {
-        self.helper(|c| {
-            c.arg("ZADD").arg(key).arg(score).arg(member);
-        })
     }
 }
 

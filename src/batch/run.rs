@@ -1,10 +1,10 @@
 //! Sending a batch on one connection: script preload, segmented writes, reading replies.
 
 use super::Batch;
+use crate::code::check_sha;
 use crate::connection::{Connection, Wire};
 use crate::error::{Error, Result};
 use crate::resp::{write_command, Value};
-use crate::code::check_sha;
 use crate::types::FromValue;
 
 /// Total source bytes of unknown scripts that are loaded inline, ahead of the batch, without

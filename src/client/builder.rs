@@ -32,7 +32,6 @@ pub struct ClientBuilder {
     pool: PoolConfig,
 }
 
-
 impl ClientBuilder {
     /// Starts from a URL (see [`ConnectionInfo`] for the grammar).
     ///

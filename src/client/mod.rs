@@ -5,7 +5,7 @@ use crate::cmd::cmd;
 use crate::cmd::Cmd;
 use crate::code::ScriptCode;
 use crate::connection::Connection;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ServerErrorKind};
 use crate::info::ConnectionInfo;
 use crate::pipeline::Pipeline;
 use crate::pool::{Pool, PoolStats};
@@ -311,7 +311,14 @@ impl ConnectionLike for Client {
         if is_kill(cmd) {
             return read(Reply::from(self.req_while_busy(cmd)?));
         }
-        self.with_conn(|conn| conn.req_reply(cmd, read))
+        match self.with_conn(|conn| conn.req_reply(cmd, read)) {
+            // A server busy with a script refuses a new pooled connection's handshake, yet
+            // answers FUNCTION STATS: once more on a connection that skips the refused steps.
+            Err(e) if e.server_kind() == Some(ServerErrorKind::Busy) && is_stats(cmd) => {
+                read(Reply::from(self.req_while_busy(cmd)?))
+            }
+            other => other,
+        }
     }
 
     /// Runs the whole EVALSHA / SCRIPT LOAD / EVALSHA sequence on one pooled connection.
@@ -334,6 +341,16 @@ impl ConnectionLike for Client {
             Err(e) => Err(e),
         }
     }
+}
+
+/// `FUNCTION STATS`, which a server busy with a script answers.
+fn is_stats(cmd: &Cmd) -> bool {
+    let mut args = cmd.args();
+    args.next()
+        .is_some_and(|n| n.eq_ignore_ascii_case(b"FUNCTION"))
+        && args
+            .next()
+            .is_some_and(|s| s.eq_ignore_ascii_case(b"STATS"))
 }
 
 /// `SCRIPT KILL` and `FUNCTION KILL`, which must get through while a script blocks the server.

@@ -9,7 +9,7 @@ mod to_args;
 pub(crate) use from_value::nested_error;
 pub use from_value::FromValue;
 pub use reply_stream::ReplyStream;
-pub use to_args::{ToArg, ToArgs};
+pub use to_args::{Number, ToArg, ToArgs};
 
 #[cfg(test)]
 mod tests;

@@ -44,6 +44,33 @@ pub trait ToArgs {
     fn num_args(&self) -> usize;
 }
 
+/// A number argument, for commands the server lets take an integer or a float (a `ZADD` score,
+/// `ZINCRBY`, `INCRBYFLOAT`, a `BLPOP` timeout...).
+///
+/// Implemented for every primitive integer and float except `u8` (which is not a [`ToArg`], so
+/// that `Vec<u8>` means bytes), and for references to them. Implement it for a numeric type of
+/// your own if its [`ToArg`] writes a number the server parses.
+///
+/// # Example
+///
+/// ```no_run
+/// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+/// use redline::Commands;
+///
+/// client.zadd("board", "alice", 5)?; // an integer score
+/// client.zadd("board", "bob", 5.5)?; // a float score
+/// # Ok::<(), redline::Error>(())
+/// ```
+pub trait Number: ToArg {}
+
+impl<T: Number + ?Sized> Number for &T {}
+
+macro_rules! number {
+    ($($t:ty),*) => {$(impl Number for $t {})*};
+}
+
+number!(i8, i16, u16, i32, u32, i64, u64, i128, u128, isize, usize, f32, f64);
+
 impl<T: ToArg + ?Sized> ToArg for &T {
     fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
         (**self).with_bytes(f)

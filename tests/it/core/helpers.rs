@@ -1,15 +1,75 @@
-//! The typed `Commands` helpers on a client and a connection.
+//! The typed `Commands` helpers on a client, a connection and a reference, one test per family
+//! (so a failure names it).
 
 use super::*;
 
-// ---------------------------------------------------------------------------------------------
-// Typed helpers
-// ---------------------------------------------------------------------------------------------
+/// Runs a family's checks on a client, a dedicated connection and a reference to the client
+/// (as generic code would hold one), in both protocols, each with its own key prefix. Returns
+/// the server.
+macro_rules! on_every_target {
+    ($family:ident) => {{
+        let server = RedisServer::start();
+        for protocol in PROTOCOLS {
+            let client = server.client_with(protocol);
+            $family(&client, &format!("client-{protocol:?}"));
+            let conn = client.get_connection().unwrap();
+            $family(&conn, &format!("conn-{protocol:?}"));
+            $family(&&client, &format!("ref-{protocol:?}"));
+        }
+        server
+    }};
+}
 
-/// Runs every helper of [`Commands`] on `c`, with keys under `p`.
-fn exercise_helpers<C: Commands>(c: &C, p: &str) {
+#[test]
+fn helpers_strings() {
+    on_every_target!(strings);
+}
+
+#[test]
+fn helpers_keys() {
+    on_every_target!(keys);
+}
+
+#[test]
+fn helpers_hashes() {
+    on_every_target!(hashes);
+}
+
+#[test]
+fn helpers_lists() {
+    on_every_target!(lists);
+}
+
+#[test]
+fn helpers_sets() {
+    on_every_target!(sets);
+}
+
+#[test]
+fn helpers_sorted_sets() {
+    on_every_target!(sorted_sets);
+}
+
+#[test]
+fn helpers_server() {
+    let server = on_every_target!(server);
+    for protocol in PROTOCOLS {
+        let client = server.client_with(protocol);
+        let conn = client.get_connection().unwrap();
+        client.set("before-flush", 1).unwrap();
+        assert!(client.dbsize().unwrap() > 0);
+        client.flushdb().unwrap();
+        assert_eq!(client.dbsize().unwrap(), 0);
+        assert_eq!(conn.dbsize().unwrap(), 0);
+        conn.set("after-flush", 1).unwrap();
+        conn.flushdb().unwrap();
+        assert_eq!(client.dbsize().unwrap(), 0);
+    }
+}
+
+/// Strings, counters, `MSET`/`MGET`.
+fn strings<C: Commands>(c: &C, p: &str) {
     let k = |s: &str| format!("{p}:{s}");
-
     // Strings.
     c.set(k("s"), "hello").unwrap();
     assert_eq!(c.get::<String>(k("s")).unwrap(), "hello");
@@ -38,8 +98,12 @@ fn exercise_helpers<C: Commands>(c: &C, p: &str) {
     assert_eq!(got, [Some(1), None, Some(2)]);
     let (a, b): (String, String) = c.mget((k("a"), k("b"))).unwrap();
     assert_eq!((a.as_str(), b.as_str()), ("1", "2"));
+}
 
-    // Keys and expiry.
+/// Keys and expiry.
+fn keys<C: Commands>(c: &C, p: &str) {
+    let k = |s: &str| format!("{p}:{s}");
+    c.mset(&[(k("a"), "1"), (k("b"), "2")]).unwrap();
     assert_eq!(c.exists(&[k("a"), k("b"), k("missing")]).unwrap(), 2);
     assert_eq!(c.key_type(k("a")).unwrap(), "string");
     assert_eq!(c.key_type(k("missing")).unwrap(), "none");
@@ -66,8 +130,11 @@ fn exercise_helpers<C: Commands>(c: &C, p: &str) {
     assert_eq!(err.server_kind(), Some(ServerErrorKind::Err), "{err:?}");
     assert_eq!(c.del(&[k("a"), k("b"), k("missing")]).unwrap(), 2);
     assert_eq!(c.exists(k("a")).unwrap(), 0);
+}
 
-    // Hashes.
+/// Hashes.
+fn hashes<C: Commands>(c: &C, p: &str) {
+    let k = |s: &str| format!("{p}:{s}");
     assert_eq!(c.hset(k("h"), "f", "v").unwrap(), 1);
     assert_eq!(c.hset(k("h"), "f", "v2").unwrap(), 0);
     assert_eq!(
@@ -85,8 +152,11 @@ fn exercise_helpers<C: Commands>(c: &C, p: &str) {
     assert_eq!(all["g"], "42");
     assert_eq!(c.hdel(k("h"), ["f", "nope"]).unwrap(), 1);
     assert_eq!(c.hlen(k("h")).unwrap(), 2);
+}
 
-    // Lists.
+/// Lists.
+fn lists<C: Commands>(c: &C, p: &str) {
+    let k = |s: &str| format!("{p}:{s}");
     assert_eq!(c.rpush(k("l"), ["b", "c"]).unwrap(), 2);
     assert_eq!(c.lpush(k("l"), "a").unwrap(), 3);
     assert_eq!(c.llen(k("l")).unwrap(), 3);
@@ -99,8 +169,11 @@ fn exercise_helpers<C: Commands>(c: &C, p: &str) {
     assert_eq!(c.rpop::<String>(k("l")).unwrap(), "c");
     assert_eq!(c.rpop::<Option<String>>(k("l")).unwrap(), Some("b".into()));
     assert_eq!(c.lpop::<Option<String>>(k("l")).unwrap(), None);
+}
 
-    // Sets.
+/// Sets.
+fn sets<C: Commands>(c: &C, p: &str) {
+    let k = |s: &str| format!("{p}:{s}");
     assert_eq!(c.sadd(k("set"), ["x", "y", "z", "x"]).unwrap(), 3);
     assert_eq!(c.scard(k("set")).unwrap(), 3);
     assert!(c.sismember(k("set"), "y").unwrap());
@@ -111,8 +184,11 @@ fn exercise_helpers<C: Commands>(c: &C, p: &str) {
     let mut members: Vec<String> = c.smembers(k("set")).unwrap();
     members.sort();
     assert_eq!(members, ["x", "z"]);
+}
 
-    // Sorted sets.
+/// Sorted sets.
+fn sorted_sets<C: Commands>(c: &C, p: &str) {
+    let k = |s: &str| format!("{p}:{s}");
     assert_eq!(c.zadd(k("z"), "ada", 10.5).unwrap(), 1);
     assert_eq!(c.zadd(k("z"), "ada", 11.0).unwrap(), 0);
     assert_eq!(
@@ -143,8 +219,14 @@ fn exercise_helpers<C: Commands>(c: &C, p: &str) {
     assert!(none.is_empty());
     assert_eq!(c.zrem(k("z"), ["cy", "nobody"]).unwrap(), 1);
     assert_eq!(c.zcard(k("z")).unwrap(), 2);
+}
 
-    // Server.
+/// Server commands (with a few keys to count).
+fn server<C: Commands>(c: &C, p: &str) {
+    let k = |s: &str| format!("{p}:{s}");
+    for i in 0..5 {
+        c.set(k(&i.to_string()), i).unwrap();
+    }
     assert_eq!(c.ping().unwrap(), "PONG");
     let info = c.info(None).unwrap();
     assert!(info.contains("redis_version"), "{info}");
@@ -153,25 +235,4 @@ fn exercise_helpers<C: Commands>(c: &C, p: &str) {
     let n = c.query::<i64>(&cmd("DBSIZE")).unwrap();
     assert_eq!(c.dbsize().unwrap(), n);
     assert!(n >= 5, "dbsize {n}");
-}
-
-#[test]
-fn helpers_on_client_and_connection() {
-    let server = RedisServer::start();
-    for protocol in PROTOCOLS {
-        let client = server.client_with(protocol);
-        exercise_helpers(&client, &format!("client-{protocol:?}"));
-        let conn = client.get_connection().unwrap();
-        exercise_helpers(&conn, &format!("conn-{protocol:?}"));
-        // And through a reference, as generic code would hold one.
-        exercise_helpers(&&client, &format!("ref-{protocol:?}"));
-
-        assert!(client.dbsize().unwrap() > 0);
-        client.flushdb().unwrap();
-        assert_eq!(client.dbsize().unwrap(), 0);
-        assert_eq!(conn.dbsize().unwrap(), 0);
-        conn.set("after-flush", 1).unwrap();
-        conn.flushdb().unwrap();
-        assert_eq!(client.dbsize().unwrap(), 0);
-    }
 }

@@ -1,7 +1,8 @@
 //! The core client against real servers: shared helpers and a smoke test.
 //!
 //! Every reply type in RESP2 and RESP3 (`replies`), binary data (`data`), the typed helpers
-//! (`helpers`), URLs and authentication (`config`), the pool (`pool`), timeouts,
+//! (`helpers`, one test per family; the newer ones in `commands_new`, `commands_streams` and
+//! `commands_blocking`), URLs and authentication (`config`), the pool (`pool`), timeouts,
 //! restarts and blocking commands (`failures`), and targets of one's own (`target`).
 
 use crate::support::{RedisServer, PROTOCOLS};
@@ -14,6 +15,9 @@ use std::io::ErrorKind;
 use std::net::TcpListener;
 use std::time::Duration;
 
+mod commands_blocking;
+mod commands_new;
+mod commands_streams;
 mod config;
 mod containers;
 mod data;

@@ -206,7 +206,7 @@ fn a_full_pool_times_out_after_its_wait_then_recovers() {
             client.transaction::<_, (i64,), _>("held", |_conn, pipe| {
                 let _ = held_tx.send(());
                 std::thread::sleep(Duration::from_millis(1500));
-                pipe.incr("held", 1);
+                pipe.incr_by("held", 1);
                 Ok(())
             })
         });

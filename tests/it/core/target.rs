@@ -259,7 +259,7 @@ fn pipelines_through<C: ConnectionLike>(t: &ReqOnly<C>, observer: &Client, what:
     let (ok, v, n): (bool, Option<String>, i64) = Pipeline::new(t)
         .set("a", "1")
         .get("a")
-        .incr("n", 5)
+        .incr_by("n", 5)
         .execute()
         .unwrap();
     assert_eq!((ok, v.as_deref(), n), (true, Some("1"), 5), "{what}");
@@ -283,7 +283,7 @@ fn pipelines_through<C: ConnectionLike>(t: &ReqOnly<C>, observer: &Client, what:
     let (v,): (i64,) = Pipeline::new(t)
         .set("i", 1)
         .ignore()
-        .incr("i", 1)
+        .incr_by("i", 1)
         .ignore()
         .get("i")
         .execute()
@@ -294,7 +294,7 @@ fn pipelines_through<C: ConnectionLike>(t: &ReqOnly<C>, observer: &Client, what:
     // An error reply in the middle: the later commands still run, and `execute` names it.
     let err = Pipeline::new(t)
         .set("s", "text")
-        .incr("s", 1)
+        .incr_by("s", 1)
         .set("after", 1)
         .execute::<Vec<Value>>()
         .unwrap_err();
@@ -311,7 +311,7 @@ fn pipelines_through<C: ConnectionLike>(t: &ReqOnly<C>, observer: &Client, what:
     // `execute_raw` gives the error reply in its place.
     let replies = Pipeline::new(t)
         .get("s")
-        .incr("s", 1)
+        .incr_by("s", 1)
         .get("after")
         .execute_raw()
         .unwrap();
@@ -357,7 +357,7 @@ fn req_only_connection_runs_transactions_with_multi_exec() {
             .script(&add, "a", 2)
             .script(&add, "a", 3)
             .script(&echo, (), "hi")
-            .incr("a", 10)
+            .incr_by("a", 10)
             .execute()
             .unwrap();
         assert_eq!((ok, a1, a2, e.as_str(), n), (true, 3, 6, "hi", 16));
@@ -378,8 +378,8 @@ fn req_only_connection_runs_transactions_with_multi_exec() {
         let err = Pipeline::new(&t)
             .atomic()
             .set("t", "text")
-            .incr("t", 1)
-            .incr("a", 1)
+            .incr_by("t", 1)
+            .incr_by("a", 1)
             .execute::<Vec<Value>>()
             .unwrap_err();
         assert_eq!(pipeline_error(err).0, 1);
@@ -416,7 +416,7 @@ fn req_only_connection_runs_transactions_with_multi_exec() {
         observer.set("a", 0).unwrap();
         let conflict = Pipeline::new(&t)
             .atomic()
-            .incr("a", 1)
+            .incr_by("a", 1)
             .execute::<Vec<Value>>();
         assert!(
             matches!(conflict, Err(Error::WatchConflict)),
@@ -577,7 +577,7 @@ fn through<C: ConnectionLike>(target: &C, counting: &Counting, what: &str) {
     assert_eq!(counting.take(), ONE_PIPELINE, "{what}: pipeline");
     let (n,): (i64,) = Pipeline::new(target)
         .atomic()
-        .incr("fwd", 1)
+        .incr_by("fwd", 1)
         .execute()
         .unwrap();
     assert_eq!(n, 11, "{what}");

@@ -29,7 +29,7 @@ fn million_commands_in_one_pipeline() {
     let started = Instant::now();
     let mut pipe = conn.pipeline();
     for i in 0..MILLION {
-        pipe.incr(i, 1).ignore();
+        pipe.incr_by(i, 1).ignore();
     }
     pipe.execute::<()>().unwrap();
     let ignored = started.elapsed();
@@ -49,7 +49,7 @@ fn million_commands_in_one_atomic_pipeline() {
     let mut pipe = conn.pipeline();
     pipe.atomic();
     for i in 0..MILLION {
-        pipe.incr(i % 1000, 1);
+        pipe.incr_by(i % 1000, 1);
     }
     let replies: Vec<i64> = pipe.execute().unwrap();
     let took = started.elapsed();
@@ -229,7 +229,7 @@ fn resp3_pushes_between_replies_do_not_shift_results() {
         .get("tracked")
         .set("tracked", 2)
         .get("tracked")
-        .incr("n", 1)
+        .incr_by("n", 1)
         .execute_raw()
         .unwrap();
     assert_eq!(

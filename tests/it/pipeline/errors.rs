@@ -42,7 +42,7 @@ fn error_in_the_middle_of_a_plain_pipeline() {
         let err = client
             .pipeline()
             .set("a", 10)
-            .incr("list", 1)
+            .incr_by("list", 1)
             .set("b", 20)
             .execute::<((), i64, ())>()
             .unwrap_err();
@@ -57,7 +57,7 @@ fn error_in_the_middle_of_a_plain_pipeline() {
         let err = client
             .pipeline()
             .cmd(cmd("INCR").arg("text"))
-            .incr("list", 1)
+            .incr_by("list", 1)
             .set("c", 3)
             .execute::<Vec<Value>>()
             .unwrap_err();
@@ -110,7 +110,7 @@ fn atomic_results_and_runtime_error_without_rollback() {
             .pipeline()
             .atomic()
             .set("a", 3)
-            .incr("a", 1)
+            .incr_by("a", 1)
             .script(&multiply, "a", 10)
             .get("a")
             .execute()
@@ -141,7 +141,7 @@ fn atomic_results_and_runtime_error_without_rollback() {
             .atomic()
             .set("x", 10)
             .cmd(cmd("INCR").arg("text"))
-            .incr("x", 5)
+            .incr_by("x", 5)
             .execute_raw()
             .unwrap();
         assert_eq!(
@@ -158,7 +158,7 @@ fn atomic_results_and_runtime_error_without_rollback() {
         let err = conn
             .pipeline()
             .atomic()
-            .incr("x", 1)
+            .incr_by("x", 1)
             .rpush("text", "v")
             .execute::<Vec<Value>>()
             .unwrap_err();
@@ -233,7 +233,12 @@ fn execabort_reports_the_command_that_failed_to_queue_and_applies_nothing() {
         // The pooled connection is out of MULTI: a plain command works, and a later atomic
         // batch on it runs normally.
         assert_eq!(client.ping().unwrap(), "PONG");
-        let (n,): (i64,) = client.pipeline().atomic().incr("c", 1).execute().unwrap();
+        let (n,): (i64,) = client
+            .pipeline()
+            .atomic()
+            .incr_by("c", 1)
+            .execute()
+            .unwrap();
         assert_eq!(n, 1);
     }
 }
@@ -254,7 +259,7 @@ fn ignore_drops_replies_but_not_errors() {
                 .set("a", 2)
                 .ignore()
                 .script(&multiply, "a", 21)
-                .incr("a", 1)
+                .incr_by("a", 1)
                 .ignore()
                 .get("a")
                 .execute()
@@ -269,7 +274,7 @@ fn ignore_drops_replies_but_not_errors() {
             let all: Vec<Value> = pipe
                 .set("b", 1)
                 .ignore()
-                .incr("b", 1)
+                .incr_by("b", 1)
                 .ignore()
                 .execute()
                 .unwrap();
@@ -306,7 +311,7 @@ fn ignore_drops_replies_but_not_errors() {
             let raw = pipe
                 .set("d", 1)
                 .ignore()
-                .incr("d", 5)
+                .incr_by("d", 5)
                 .execute_raw()
                 .unwrap();
             assert_eq!(raw, vec![Value::Int(6)]);

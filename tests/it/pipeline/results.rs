@@ -136,13 +136,13 @@ fn pipeline_is_reusable_after_execute_and_clear() {
     let conn = client.get_connection().unwrap();
     let mut pipe = conn.pipeline();
     assert!(pipe.is_empty());
-    pipe.set("a", 1).incr("a", 2);
+    pipe.set("a", 1).incr_by("a", 2);
     assert_eq!(pipe.len(), 2);
     let (_, a): ((), i64) = pipe.execute().unwrap();
     assert_eq!(a, 3);
     assert!(pipe.is_empty(), "execute empties the queue");
 
-    pipe.incr("a", 10);
+    pipe.incr_by("a", 10);
     pipe.clear();
     assert!(pipe.is_empty());
     pipe.get("a");
@@ -150,7 +150,7 @@ fn pipeline_is_reusable_after_execute_and_clear() {
     assert_eq!(a, 3, "a cleared command never ran");
 
     // After an error the queue is emptied too, and the connection is in step.
-    pipe.set("str", "x").incr("str", 1).get("a");
+    pipe.set("str", "x").incr_by("str", 1).get("a");
     pipe.execute::<Vec<Value>>().unwrap_err();
     assert!(pipe.is_empty());
     pipe.get("str");

@@ -116,7 +116,12 @@ fn transaction_closure_error_is_returned_and_leaves_no_watch() {
         // atomic batch on the same (only) pooled connection must not see a conflict.
         assert_eq!(client.idle_connections(), 1);
         other.set("k", 50).unwrap();
-        let (v,): (i64,) = client.pipeline().atomic().incr("k", 1).execute().unwrap();
+        let (v,): (i64,) = client
+            .pipeline()
+            .atomic()
+            .incr_by("k", 1)
+            .execute()
+            .unwrap();
         assert_eq!(v, 51, "{protocol:?}");
 
         // A user error value works the same way.
@@ -133,7 +138,12 @@ fn transaction_closure_error_is_returned_and_leaves_no_watch() {
             "{err:?}"
         );
         other.set("k", 60).unwrap();
-        let (v,): (i64,) = client.pipeline().atomic().incr("k", 1).execute().unwrap();
+        let (v,): (i64,) = client
+            .pipeline()
+            .atomic()
+            .incr_by("k", 1)
+            .execute()
+            .unwrap();
         assert_eq!(v, 61);
     }
 }
@@ -159,7 +169,7 @@ fn transaction_that_queues_nothing_leaves_no_watch() {
     let (v,): (i64,) = client
         .pipeline()
         .atomic()
-        .incr("k", 1)
+        .incr_by("k", 1)
         .execute()
         .expect("a WATCH from an earlier empty transaction aborted this batch");
     assert_eq!(v, 3);
@@ -185,7 +195,7 @@ fn manual_watch_on_a_connection_gives_watch_conflict() {
         assert_eq!(client.get::<i64>("k").unwrap(), 2);
         // EXEC cleared the WATCH; the connection is still usable.
         other.set("k", 4).unwrap();
-        let (v,): (i64,) = conn.pipeline().atomic().incr("k", 1).execute().unwrap();
+        let (v,): (i64,) = conn.pipeline().atomic().incr_by("k", 1).execute().unwrap();
         assert_eq!(v, 5);
     }
 }

@@ -109,3 +109,54 @@ fn script_that_wrote_is_unkillable() {
         server.kill();
     }
 }
+
+#[test]
+fn kill_and_stats_get_through_a_client_with_nothing_pooled() {
+    let server = RedisServer::start_with(&["--busy-reply-threshold", "100"]);
+    let spinlib = "#!lua name=spinlib\nredis.register_function{function_name='spin', \
+                   callback=function()\nlocal i = 0 while true do i = i + 1 end\nend, \
+                   flags={'no-writes'}}";
+    for protocol in PROTOCOLS {
+        // db != 0 and a name: every new pooled connection's handshake is refused while busy.
+        let builder = || {
+            server
+                .builder()
+                .protocol(protocol)
+                .db(4)
+                .client_name("nothing-pooled")
+        };
+        let client = builder().build();
+        client.function_load(spinlib, true).unwrap();
+        let spin = client.register_script(SPIN);
+
+        // Each check runs on a fresh client; if one fails, the script is still stopped (with
+        // the old busy handshake) so that the scope can end, and the failure shows after.
+        let (script_killed, killed_by_fresh) = std::thread::scope(|s| {
+            let caller = s.spawn(|| spin.call::<Value>((), ()));
+            wait_for_busy(&client);
+            let fresh = builder().build();
+            let killed = fresh.script_kill();
+            if killed.is_err() {
+                let _ = client.req_while_busy(cmd("SCRIPT").arg("KILL"));
+            }
+            (caller.join().unwrap(), killed)
+        });
+        assert!(script_killed.is_err());
+        killed_by_fresh.expect("SCRIPT KILL from a client with nothing pooled");
+
+        let (function_killed, stats, killed_by_fresh) = std::thread::scope(|s| {
+            let caller = s.spawn(|| client.fcall::<Value>("spin", (), ()));
+            wait_for_busy(&client);
+            let stats = builder().build().function_stats();
+            let killed = builder().build().function_kill();
+            if killed.is_err() {
+                let _ = client.req_while_busy(cmd("FUNCTION").arg("KILL"));
+            }
+            (caller.join().unwrap(), stats, killed)
+        });
+        assert!(function_killed.is_err());
+        let running = stats.expect("FUNCTION STATS").running_script;
+        assert_eq!(running.map(|r| r.name).as_deref(), Some("spin"));
+        killed_by_fresh.expect("FUNCTION KILL from a client with nothing pooled");
+    }
+}

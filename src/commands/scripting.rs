@@ -1,14 +1,15 @@
-//! The scripting commands: `EVAL` and friends, `SCRIPT ...`, and Redis 7 functions.
+//! The scripting commands: `EVAL` and friends and `SCRIPT ...` here, Redis 7 functions in
+//! `functions.rs`; both on [`ScriptingCommands`] and on [`Pipeline`].
+//!
+//! For scripts called repeatedly, [`Script`](crate::Script) and [`Pipeline::script`] handle
+//! `NOSCRIPT`; these are the raw commands.
 
-use crate::cmd::{cmd, with_scratch};
+use super::run;
+use crate::cmd::Cmd;
 use crate::error::Result;
-use crate::function::{
-    field, library_info, EngineStats, FunctionStats, LibraryInfo, RunningScript,
-};
-use crate::resp::Value;
+use crate::pipeline::Pipeline;
 use crate::target::ConnectionLike;
 use crate::types::{FromValue, ToArg, ToArgs};
-use std::collections::HashMap;
 
 /// How `SCRIPT FLUSH` and `FUNCTION FLUSH` free memory.
 ///
@@ -62,7 +63,8 @@ pub enum RestorePolicy {
 /// For scripts you call repeatedly, prefer [`Script`](crate::Script), which handles
 /// `NOSCRIPT` for you; these are the raw commands.
 ///
-/// Keys and arguments take anything [`ToArgs`]; `numkeys` is counted from `keys`.
+/// Keys and arguments take anything [`ToArgs`]; `numkeys` is counted from `keys`. A
+/// [`Pipeline`] has the same helpers, with the same names and arguments.
 ///
 /// # Example
 ///
@@ -98,7 +100,7 @@ pub trait ScriptingCommands: ConnectionLike {
         keys: impl ToArgs,
         args: impl ToArgs,
     ) -> Result<T> {
-        keyed(self, "EVAL", script, &keys, &args)
+        run(self, |c| eval(c, script, keys, args))
     }
 
     /// `EVAL_RO`: like [`eval`](ScriptingCommands::eval), refusing writes.
@@ -118,7 +120,7 @@ pub trait ScriptingCommands: ConnectionLike {
         keys: impl ToArgs,
         args: impl ToArgs,
     ) -> Result<T> {
-        keyed(self, "EVAL_RO", script, &keys, &args)
+        run(self, |c| eval_ro(c, script, keys, args))
     }
 
     /// `EVALSHA sha numkeys key... arg...`: no reload on `NOSCRIPT` (that is [`Script`]'s job).
@@ -136,7 +138,7 @@ pub trait ScriptingCommands: ConnectionLike {
     /// # Ok::<(), redline::Error>(())
     /// ```
     fn evalsha<T: FromValue>(&self, sha: &str, keys: impl ToArgs, args: impl ToArgs) -> Result<T> {
-        keyed(self, "EVALSHA", sha, &keys, &args)
+        run(self, |c| evalsha(c, sha, keys, args))
     }
 
     /// `EVALSHA_RO`: like [`evalsha`](ScriptingCommands::evalsha), refusing writes.
@@ -156,7 +158,7 @@ pub trait ScriptingCommands: ConnectionLike {
         keys: impl ToArgs,
         args: impl ToArgs,
     ) -> Result<T> {
-        keyed(self, "EVALSHA_RO", sha, &keys, &args)
+        run(self, |c| evalsha_ro(c, sha, keys, args))
     }
 
     /// `SCRIPT LOAD source`: the SHA1 the server computed.
@@ -171,7 +173,7 @@ pub trait ScriptingCommands: ConnectionLike {
     /// # Ok::<(), redline::Error>(())
     /// ```
     fn script_load(&self, source: impl ToArg) -> Result<String> {
-        FromValue::from_value(self.req(cmd("SCRIPT").arg("LOAD").arg(source))?)
+        run(self, |c| script_load(c, source))
     }
 
     /// `SCRIPT EXISTS sha...`: one flag per SHA1, in order.
@@ -187,7 +189,7 @@ pub trait ScriptingCommands: ConnectionLike {
     /// # Ok::<(), redline::Error>(())
     /// ```
     fn script_exists(&self, shas: &[&str]) -> Result<Vec<bool>> {
-        FromValue::from_value(self.req(cmd("SCRIPT").arg("EXISTS").arg(shas))?)
+        run(self, |c| script_exists(c, shas))
     }
 
     /// `SCRIPT FLUSH [SYNC|ASYNC]`: empties the script cache.
@@ -204,7 +206,7 @@ pub trait ScriptingCommands: ConnectionLike {
     /// # Ok::<(), redline::Error>(())
     /// ```
     fn script_flush(&self, mode: FlushMode) -> Result<()> {
-        FromValue::from_value(self.req(cmd("SCRIPT").arg("FLUSH").arg(flush_arg(mode)))?)
+        run(self, |c| script_flush(c, mode))
     }
 
     /// `SCRIPT KILL`: stops a running script that has not written.
@@ -231,257 +233,185 @@ pub trait ScriptingCommands: ConnectionLike {
     /// # Ok::<(), redline::Error>(())
     /// ```
     fn script_kill(&self) -> Result<()> {
-        FromValue::from_value(self.req(cmd("SCRIPT").arg("KILL"))?)
+        run(self, script_kill)
     }
 
-    /// `FUNCTION LOAD [REPLACE] code`: the library's name.
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// # use redline::ScriptingCommands;
-    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-    /// let code = "#!lua name=mylib\nredis.register_function('one', function() return 1 end)";
-    /// let library = client.function_load(code, true)?;
-    /// assert_eq!(library, "mylib");
-    /// # Ok::<(), redline::Error>(())
-    /// ```
-    fn function_load(&self, code: impl ToArg, replace: bool) -> Result<String> {
-        let mut c = cmd("FUNCTION");
-        c.arg("LOAD").arg(replace.then_some("REPLACE")).arg(code);
-        FromValue::from_value(self.req(&c)?)
-    }
-
-    /// `FCALL function numkeys key... arg...`.
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// # use redline::ScriptingCommands;
-    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-    /// # let code = "#!lua name=mylib\nredis.register_function('one', function() return 1 end)";
-    /// # client.function_load(code, true)?;
-    /// let one: i64 = client.fcall("one", (), ())?;
-    /// assert_eq!(one, 1);
-    /// # Ok::<(), redline::Error>(())
-    /// ```
-    fn fcall<T: FromValue>(
-        &self,
-        function: impl ToArg,
-        keys: impl ToArgs,
-        args: impl ToArgs,
-    ) -> Result<T> {
-        keyed(self, "FCALL", function, &keys, &args)
-    }
-
-    /// `FCALL_RO`: for functions flagged `no-writes`.
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// # use redline::ScriptingCommands;
-    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-    /// # let code = "#!lua name=readers\nredis.register_function{function_name='peek', \
-    /// #     callback=function(keys) return redis.call('GET', keys[1]) end, \
-    /// #     flags={'no-writes'}}";
-    /// # client.function_load(code, true)?;
-    /// // `peek` was registered with `flags={'no-writes'}`.
-    /// let value: Option<String> = client.fcall_ro("peek", "config", ())?;
-    /// # Ok::<(), redline::Error>(())
-    /// ```
-    fn fcall_ro<T: FromValue>(
-        &self,
-        function: impl ToArg,
-        keys: impl ToArgs,
-        args: impl ToArgs,
-    ) -> Result<T> {
-        keyed(self, "FCALL_RO", function, &keys, &args)
-    }
-
-    /// `FUNCTION DELETE library`.
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// # use redline::ScriptingCommands;
-    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-    /// # let code = "#!lua name=mylib\nredis.register_function('one', function() return 1 end)";
-    /// # client.function_load(code, true)?;
-    /// client.function_delete("mylib")?;
-    /// assert!(client.function_list(Some("mylib"), false)?.is_empty());
-    /// # Ok::<(), redline::Error>(())
-    /// ```
-    fn function_delete(&self, library: impl ToArg) -> Result<()> {
-        FromValue::from_value(self.req(cmd("FUNCTION").arg("DELETE").arg(library))?)
-    }
-
-    /// `FUNCTION FLUSH [SYNC|ASYNC]`: deletes every library.
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-    /// use redline::{FlushMode, ScriptingCommands};
-    ///
-    /// client.function_flush(FlushMode::Sync)?;
-    /// assert!(client.function_list(None, false)?.is_empty());
-    /// # Ok::<(), redline::Error>(())
-    /// ```
-    fn function_flush(&self, mode: FlushMode) -> Result<()> {
-        FromValue::from_value(self.req(cmd("FUNCTION").arg("FLUSH").arg(flush_arg(mode)))?)
-    }
-
-    /// `FUNCTION LIST [LIBRARYNAME pattern] [WITHCODE]`, typed.
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// # use redline::ScriptingCommands;
-    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-    /// for library in client.function_list(Some("my*"), false)? {
-    ///     println!("{}: {} functions", library.name, library.functions.len());
-    /// }
-    /// # Ok::<(), redline::Error>(())
-    /// ```
-    fn function_list(&self, pattern: Option<&str>, with_code: bool) -> Result<Vec<LibraryInfo>> {
-        let mut c = cmd("FUNCTION");
-        c.arg("LIST");
-        if let Some(pattern) = pattern {
-            c.arg("LIBRARYNAME").arg(pattern);
-        }
-        c.arg(with_code.then_some("WITHCODE"));
-        let libraries: Vec<Value> = FromValue::from_value(self.req(&c)?)?;
-        libraries.into_iter().map(library_info).collect()
-    }
-
-    /// `FUNCTION DUMP`: a binary payload for [`function_restore`](Self::function_restore).
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-    /// use redline::{FlushMode, RestorePolicy, ScriptingCommands};
-    ///
-    /// let backup = client.function_dump()?;
-    /// client.function_flush(FlushMode::Sync)?;
-    /// client.function_restore(&backup, RestorePolicy::Append)?;
-    /// # Ok::<(), redline::Error>(())
-    /// ```
-    fn function_dump(&self) -> Result<Vec<u8>> {
-        FromValue::from_value(self.req(cmd("FUNCTION").arg("DUMP"))?)
-    }
-
-    /// `FUNCTION RESTORE payload policy`.
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-    /// use redline::{RestorePolicy, ScriptingCommands};
-    ///
-    /// let backup = client.function_dump()?;
-    /// // Replace every library by the backup's.
-    /// client.function_restore(&backup, RestorePolicy::Flush)?;
-    /// # Ok::<(), redline::Error>(())
-    /// ```
-    fn function_restore(&self, payload: &[u8], policy: RestorePolicy) -> Result<()> {
-        let policy = match policy {
-            RestorePolicy::Append => "APPEND",
-            RestorePolicy::Replace => "REPLACE",
-            RestorePolicy::Flush => "FLUSH",
-        };
-        FromValue::from_value(self.req(cmd("FUNCTION").arg("RESTORE").arg(payload).arg(policy))?)
-    }
-
-    /// `FUNCTION KILL`: stops a running function that has not written.
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-    /// use redline::{ScriptingCommands, ServerErrorKind};
-    ///
-    /// let killed = match client.function_kill() {
-    ///     Ok(()) => true,
-    ///     Err(e) if e.server_kind() == Some(ServerErrorKind::NotBusy) => false, // none running
-    ///     Err(e) => return Err(e),
-    /// };
-    /// # Ok::<(), redline::Error>(())
-    /// ```
-    fn function_kill(&self) -> Result<()> {
-        FromValue::from_value(self.req(cmd("FUNCTION").arg("KILL"))?)
-    }
-
-    /// `FUNCTION STATS`, typed.
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// # use redline::ScriptingCommands;
-    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-    /// let stats = client.function_stats()?;
-    /// if let Some(running) = &stats.running_script {
-    ///     println!("{} is running: {:?}", running.name, running.command);
-    /// }
-    /// # Ok::<(), redline::Error>(())
-    /// ```
-    fn function_stats(&self) -> Result<FunctionStats> {
-        let mut fields: HashMap<String, Value> =
-            FromValue::from_value(self.req(cmd("FUNCTION").arg("STATS"))?)?;
-        let running_script = match fields.remove("running_script") {
-            None | Some(Value::Nil) => None,
-            Some(running) => {
-                let mut r: HashMap<String, Value> = FromValue::from_value(running)?;
-                Some(RunningScript {
-                    name: field(&mut r, "name")?,
-                    command: field(&mut r, "command")?,
-                    duration_ms: field(&mut r, "duration_ms")?,
-                })
-            }
-        };
-        let engines: HashMap<String, HashMap<String, i64>> = field(&mut fields, "engines")?;
-        let engines = engines
-            .into_iter()
-            .map(|(name, counts)| {
-                let get = |k: &str| counts.get(k).copied().unwrap_or(0);
-                let stats = EngineStats {
-                    libraries_count: get("libraries_count"),
-                    functions_count: get("functions_count"),
-                };
-                (name, stats)
-            })
-            .collect();
-        Ok(FunctionStats {
-            running_script,
-            engines,
-        })
-    }
+    super::functions::function_commands! {}
 }
 
 impl<C: ConnectionLike + ?Sized> ScriptingCommands for C {}
 
-/// Sends `name head numkeys key... arg...`, built in the thread's reused command buffer.
-fn keyed<C, T>(
-    target: &C,
-    name: &str,
-    head: impl ToArg,
-    keys: &impl ToArgs,
-    args: &impl ToArgs,
-) -> Result<T>
-where
-    C: ConnectionLike + ?Sized,
-    T: FromValue,
-{
-    with_scratch(name, |c| {
-        c.keyed(head, keys, args);
-        crate::target::query(target, c)
-    })
+pub(crate) fn eval(c: &mut Cmd, script: impl ToArg, keys: impl ToArgs, args: impl ToArgs) {
+    c.arg("EVAL").keyed(script, &keys, &args);
 }
 
-fn flush_arg(mode: FlushMode) -> Option<&'static str> {
-    match mode {
-        FlushMode::Default => None,
-        FlushMode::Sync => Some("SYNC"),
-        FlushMode::Async => Some("ASYNC"),
+pub(crate) fn eval_ro(c: &mut Cmd, script: impl ToArg, keys: impl ToArgs, args: impl ToArgs) {
+    c.arg("EVAL_RO").keyed(script, &keys, &args);
+}
+
+pub(crate) fn evalsha(c: &mut Cmd, sha: &str, keys: impl ToArgs, args: impl ToArgs) {
+    c.arg("EVALSHA").keyed(sha, &keys, &args);
+}
+
+pub(crate) fn evalsha_ro(c: &mut Cmd, sha: &str, keys: impl ToArgs, args: impl ToArgs) {
+    c.arg("EVALSHA_RO").keyed(sha, &keys, &args);
+}
+
+pub(crate) fn script_load(c: &mut Cmd, source: impl ToArg) {
+    c.arg("SCRIPT").arg("LOAD").arg(source);
+}
+
+pub(crate) fn script_exists(c: &mut Cmd, shas: &[&str]) {
+    c.arg("SCRIPT").arg("EXISTS").arg(shas);
+}
+
+pub(crate) fn script_flush(c: &mut Cmd, mode: FlushMode) {
+    c.arg("SCRIPT").arg("FLUSH").arg(mode.as_arg());
+}
+
+pub(crate) fn script_kill(c: &mut Cmd) {
+    c.arg("SCRIPT").arg("KILL");
+}
+
+impl FlushMode {
+    pub(crate) fn as_arg(self) -> Option<&'static str> {
+        match self {
+            FlushMode::Default => None,
+            FlushMode::Sync => Some("SYNC"),
+            FlushMode::Async => Some("ASYNC"),
+        }
+    }
+}
+
+/// The script helpers, queued: each sends what the [`ScriptingCommands`] method of the same
+/// name sends. A raw `EVALSHA` here is not reloaded on `NOSCRIPT`; [`Pipeline::script`] is.
+impl Pipeline<'_> {
+    /// Queues [`ScriptingCommands::eval`]: `EVAL script numkeys key... arg...`, replying
+    /// whatever the script returns.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let mut pipe = client.pipeline();
+    /// let (sum,): (i64,) = pipe.eval("return ARGV[1] + ARGV[2]", (), (2, 3)).execute()?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn eval(&mut self, script: impl ToArg, keys: impl ToArgs, args: impl ToArgs) -> &mut Self {
+        self.helper(|c| eval(c, script, keys, args))
+    }
+
+    /// Queues [`ScriptingCommands::eval_ro`]: `EVAL_RO`, like [`eval`](Pipeline::eval),
+    /// refusing writes.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let script = "return redis.call('GET', KEYS[1])";
+    /// let mut pipe = client.pipeline();
+    /// let (value,): (Option<String>,) = pipe.eval_ro(script, "config", ()).execute()?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn eval_ro(
+        &mut self,
+        script: impl ToArg,
+        keys: impl ToArgs,
+        args: impl ToArgs,
+    ) -> &mut Self {
+        self.helper(|c| eval_ro(c, script, keys, args))
+    }
+
+    /// Queues [`ScriptingCommands::evalsha`]: `EVALSHA sha numkeys key... arg...`, replying
+    /// whatever the script returns (a `NOSCRIPT` error if the server lacks it).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::ScriptingCommands;
+    ///
+    /// let sha = client.script_load("return ARGV[1]")?;
+    /// let (echoed,): (String,) = client.pipeline().evalsha(&sha, (), "hi").execute()?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn evalsha(&mut self, sha: &str, keys: impl ToArgs, args: impl ToArgs) -> &mut Self {
+        self.helper(|c| evalsha(c, sha, keys, args))
+    }
+
+    /// Queues [`ScriptingCommands::evalsha_ro`]: `EVALSHA_RO`, like
+    /// [`evalsha`](Pipeline::evalsha), refusing writes.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::ScriptingCommands;
+    ///
+    /// let sha = client.script_load("return redis.call('GET', KEYS[1])")?;
+    /// let (value,): (Option<String>,) = client.pipeline().evalsha_ro(&sha, "k", ()).execute()?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn evalsha_ro(&mut self, sha: &str, keys: impl ToArgs, args: impl ToArgs) -> &mut Self {
+        self.helper(|c| evalsha_ro(c, sha, keys, args))
+    }
+
+    /// Queues [`ScriptingCommands::script_load`]: `SCRIPT LOAD source`, replying the SHA1
+    /// (`String`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let (sha,): (String,) = client.pipeline().script_load("return 1").execute()?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn script_load(&mut self, source: impl ToArg) -> &mut Self {
+        self.helper(|c| script_load(c, source))
+    }
+
+    /// Queues [`ScriptingCommands::script_exists`]: `SCRIPT EXISTS sha...`, replying one flag
+    /// per SHA1 (`Vec<bool>`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let sha = redline::script_sha("return 1");
+    /// let (known,): (Vec<bool>,) = client.pipeline().script_exists(&[&sha]).execute()?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn script_exists(&mut self, shas: &[&str]) -> &mut Self {
+        self.helper(|c| script_exists(c, shas))
+    }
+
+    /// Queues [`ScriptingCommands::script_flush`]: `SCRIPT FLUSH [SYNC|ASYNC]`, replying `OK`
+    /// (`()`).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::FlushMode;
+    ///
+    /// let ((),) = client.pipeline().script_flush(FlushMode::Sync).execute()?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn script_flush(&mut self, mode: FlushMode) -> &mut Self {
+        self.helper(|c| script_flush(c, mode))
+    }
+
+    /// Queues [`ScriptingCommands::script_kill`]: `SCRIPT KILL`, replying `OK` (`()`), or the
+    /// `NOTBUSY` error when nothing runs.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// let replies = client.pipeline().script_kill().execute_raw()?;
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn script_kill(&mut self) -> &mut Self {
+        self.helper(script_kill)
     }
 }

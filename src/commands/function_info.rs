@@ -1,5 +1,5 @@
 //! What the Redis 7 `FUNCTION` commands report: libraries, functions and engine statistics,
-//! and how their replies are read.
+//! and how their replies (RESP2 flat arrays or RESP3 maps) are read.
 
 use crate::error::{Error, Result};
 use crate::resp::Value;
@@ -119,11 +119,73 @@ pub struct EngineStats {
     /// Functions loaded.
     pub functions_count: i64,
 }
+
+/// From one element of the `FUNCTION LIST` reply, so that a pipeline's reply converts too
+/// (`execute::<(Vec<LibraryInfo>,)>()`).
+impl FromValue for LibraryInfo {
+    fn from_value(value: Value) -> Result<Self> {
+        let mut map: HashMap<String, Value> = FromValue::from_value(value)?;
+        let functions: Vec<Value> = field(&mut map, "functions")?;
+        let functions = functions
+            .into_iter()
+            .map(|f| {
+                let mut f: HashMap<String, Value> = FromValue::from_value(f)?;
+                Ok(FunctionInfo {
+                    name: field(&mut f, "name")?,
+                    description: field(&mut f, "description")?,
+                    flags: field(&mut f, "flags")?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(LibraryInfo {
+            name: field(&mut map, "library_name")?,
+            engine: field(&mut map, "engine")?,
+            functions,
+            code: map
+                .remove("library_code")
+                .map(FromValue::from_value)
+                .transpose()?,
+        })
+    }
+    const ONE_PER_ELEMENT: bool = true;
+}
+
+/// From the `FUNCTION STATS` reply.
+impl FromValue for FunctionStats {
+    fn from_value(value: Value) -> Result<Self> {
+        let mut fields: HashMap<String, Value> = FromValue::from_value(value)?;
+        let running_script = match fields.remove("running_script") {
+            None | Some(Value::Nil) => None,
+            Some(running) => {
+                let mut r: HashMap<String, Value> = FromValue::from_value(running)?;
+                Some(RunningScript {
+                    name: field(&mut r, "name")?,
+                    command: field(&mut r, "command")?,
+                    duration_ms: field(&mut r, "duration_ms")?,
+                })
+            }
+        };
+        let engines: HashMap<String, HashMap<String, i64>> = field(&mut fields, "engines")?;
+        let engines = engines
+            .into_iter()
+            .map(|(name, counts)| {
+                let get = |k: &str| counts.get(k).copied().unwrap_or(0);
+                let stats = EngineStats {
+                    libraries_count: get("libraries_count"),
+                    functions_count: get("functions_count"),
+                };
+                (name, stats)
+            })
+            .collect();
+        Ok(FunctionStats {
+            running_script,
+            engines,
+        })
+    }
+}
+
 /// Takes a field out of a reply map; a missing one is a conversion error naming it.
-pub(crate) fn field<T: FromValue>(
-    map: &mut HashMap<String, Value>,
-    name: &'static str,
-) -> Result<T> {
+fn field<T: FromValue>(map: &mut HashMap<String, Value>, name: &'static str) -> Result<T> {
     match map.remove(name) {
         Some(v) => T::from_value(v),
         None => Err(Error::Conversion {
@@ -131,29 +193,4 @@ pub(crate) fn field<T: FromValue>(
             got: "a reply without that field".into(),
         }),
     }
-}
-
-pub(crate) fn library_info(value: Value) -> Result<LibraryInfo> {
-    let mut map: HashMap<String, Value> = FromValue::from_value(value)?;
-    let functions: Vec<Value> = field(&mut map, "functions")?;
-    let functions = functions
-        .into_iter()
-        .map(|f| {
-            let mut f: HashMap<String, Value> = FromValue::from_value(f)?;
-            Ok(FunctionInfo {
-                name: field(&mut f, "name")?,
-                description: field(&mut f, "description")?,
-                flags: field(&mut f, "flags")?,
-            })
-        })
-        .collect::<Result<_>>()?;
-    Ok(LibraryInfo {
-        name: field(&mut map, "library_name")?,
-        engine: field(&mut map, "engine")?,
-        functions,
-        code: map
-            .remove("library_code")
-            .map(FromValue::from_value)
-            .transpose()?,
-    })
 }
