@@ -1,6 +1,6 @@
 //! Batches of commands and scripts sent in one write: [`Pipeline`].
 
-use crate::batch::Batch;
+use crate::batch::{Batch, Core, PipelineReplies};
 use crate::cmd::Cmd;
 use crate::code::ScriptCode;
 use crate::connection::Connection;
@@ -66,7 +66,8 @@ use crate::types::{FromValue, ToArg, ToArgs};
 /// ```
 pub struct Pipeline<'t> {
     target: &'t dyn ConnectionLike,
-    batch: Batch,
+    /// With no sink between runs.
+    batch: Batch<'static>,
     /// Reused to encode typed helpers without allocating per command.
     scratch: Cmd,
 }
@@ -112,7 +113,7 @@ impl<'t> Pipeline<'t> {
     pub fn new(target: &'t dyn ConnectionLike) -> Pipeline<'t> {
         Pipeline {
             target,
-            batch: Batch::default(),
+            batch: Batch::new(Core::default(), None),
             scratch: Cmd::new(),
         }
     }
@@ -134,7 +135,7 @@ impl<'t> Pipeline<'t> {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn atomic(&mut self) -> &mut Self {
-        self.batch.set_atomic();
+        self.batch.core.set_atomic();
         self
     }
 
@@ -150,7 +151,7 @@ impl<'t> Pipeline<'t> {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn cmd(&mut self, cmd: &Cmd) -> &mut Self {
-        self.batch.push(cmd.encoded(), None);
+        self.batch.core.push(cmd.encoded(), None);
         self
     }
 
@@ -165,7 +166,7 @@ impl<'t> Pipeline<'t> {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn ignore(&mut self) -> &mut Self {
-        self.batch.ignore_last();
+        self.batch.core.ignore_last();
         self
     }
 
@@ -219,7 +220,7 @@ impl<'t> Pipeline<'t> {
     ) -> &mut Self {
         self.scratch.clear();
         self.scratch.arg(name).keyed(head, keys, args);
-        self.batch.push(self.scratch.encoded(), script);
+        self.batch.core.push(self.scratch.encoded(), script);
         self
     }
 
@@ -260,7 +261,7 @@ impl<'t> Pipeline<'t> {
     /// assert_eq!(pipe.batch().command(0).map(|c| c.to_string()), Some("GET k".into()));
     /// # Ok::<(), redline::Error>(())
     /// ```
-    pub fn batch(&self) -> &Batch {
+    pub fn batch(&self) -> &Batch<'static> {
         &self.batch
     }
 
@@ -277,7 +278,7 @@ impl<'t> Pipeline<'t> {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn clear(&mut self) {
-        self.batch.clear();
+        self.batch.core.clear();
     }
 
     /// Sends the batch and converts the replies of the commands not ignored, as one array,
@@ -303,10 +304,15 @@ impl<'t> Pipeline<'t> {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn execute<T: FromValue>(&mut self) -> Result<T> {
-        let (kept, first_error) = self.execute_replies()?;
-        match first_error {
-            Some(error) => Err(error),
-            None => T::from_value(Value::Array(kept)),
+        // Read straight into `T` while the replies arrive, where the target can: no `Value`
+        // per reply, no second pass.
+        let mut out: Option<Result<T>> = None;
+        let mut sink = |replies: &mut PipelineReplies<'_>| out = Some(T::read_reply(replies));
+        let (kept, first_error) = self.run(Some(&mut sink))?;
+        match (first_error, out) {
+            (Some(error), _) => Err(error),
+            (None, Some(converted)) => converted,
+            (None, None) => T::from_value(Value::Array(kept)),
         }
     }
 
@@ -326,20 +332,39 @@ impl<'t> Pipeline<'t> {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn execute_raw(&mut self) -> Result<Vec<Value>> {
-        Ok(self.execute_replies()?.0)
+        Ok(self.run(None)?.0)
     }
 
-    /// Runs the batch on the target and empties it.
-    fn execute_replies(&mut self) -> Result<(Vec<Value>, Option<crate::Error>)> {
-        let result = match self.batch.check() {
-            Ok(()) if self.batch.is_empty() => Ok((Vec::new(), None)),
-            Ok(()) => self
-                .target
-                .run_pipeline(&mut self.batch)
-                .map(|()| self.batch.take_replies()),
-            Err(e) => Err(e),
+    /// Runs the batch on the target, with `sink` reading the replies where the target hands
+    /// them over as they arrive, and empties it. Returns the replies not handed to the sink
+    /// and the first error reply.
+    fn run(
+        &mut self,
+        sink: Option<&mut dyn FnMut(&mut PipelineReplies<'_>)>,
+    ) -> Result<(Vec<Value>, Option<crate::Error>)> {
+        let core = std::mem::take(&mut self.batch).into_core();
+        let result = match core.check() {
+            Ok(()) if core.is_empty() => Ok((core, (Vec::new(), None))),
+            Ok(()) => {
+                let mut batch = Batch::new(core, sink);
+                let ran = self.target.run_pipeline(&mut batch);
+                let mut core = batch.into_core();
+                match ran {
+                    Ok(()) => {
+                        let replies = core.take_replies();
+                        Ok((core, replies))
+                    }
+                    Err(e) => Err((core, e)),
+                }
+            }
+            Err(e) => Err((core, e)),
         };
-        self.batch.clear();
+        let (mut core, result) = match result {
+            Ok((core, replies)) => (core, Ok(replies)),
+            Err((core, e)) => (core, Err(e)),
+        };
+        core.clear();
+        self.batch = Batch::new(core, None);
         result
     }
 
@@ -350,7 +375,7 @@ impl<'t> Pipeline<'t> {
         keys: &impl ToArgs,
         args: &impl ToArgs,
     ) -> &mut Self {
-        let index = self.batch.add_script(code);
+        let index = self.batch.core.add_script(code);
         let name = if read_only { "EVALSHA_RO" } else { "EVALSHA" };
         self.keyed(name, code.sha(), keys, args, Some(index))
     }
@@ -369,7 +394,7 @@ impl<'t> Pipeline<'t> {
     pub(crate) fn helper(&mut self, build: impl FnOnce(&mut Cmd)) -> &mut Self {
         self.scratch.clear();
         build(&mut self.scratch);
-        self.batch.push(self.scratch.encoded(), None);
+        self.batch.core.push(self.scratch.encoded(), None);
         self
     }
 }

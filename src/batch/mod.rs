@@ -8,9 +8,11 @@ use crate::resp::Value;
 
 mod run;
 mod segments;
+mod stream;
 
 pub(crate) use run::{run, Failure};
 use segments::Segments;
+pub(crate) use stream::PipelineReplies;
 
 /// A pipeline's queued commands (encoded), the scripts they call, whether they run as a
 /// transaction, and the replies collected so far.
@@ -41,35 +43,39 @@ use segments::Segments;
 ///     }
 /// }
 /// ```
-#[derive(Default)]
-pub struct Batch {
-    segments: Segments,
-    /// Distinct scripts the commands call, by index.
-    scripts: Vec<ScriptCode>,
-    atomic: bool,
-    /// An empty command was queued: the batch is refused.
-    invalid: bool,
-    /// Reused for each write.
-    wbuf: Vec<u8>,
-    /// The replies of the commands not ignored, in order.
-    kept: Vec<Value>,
-    /// The first error reply of any command, as [`Error::Pipeline`] naming it.
-    first_error: Option<Error>,
-    /// How many replies have been handed over.
-    answered: usize,
+pub struct Batch<'s> {
+    pub(crate) core: Core,
+    /// For one run: reads the replies straight into the caller's type, as they arrive, when
+    /// the target can hand them over that way (a connection running a plain batch).
+    pub(crate) sink: Option<Sink<'s>>,
 }
 
-impl std::fmt::Debug for Batch {
+/// What reads a batch's replies as they arrive ([`Pipeline::execute`](crate::Pipeline::execute)
+/// converting into its `T`).
+pub(crate) type Sink<'s> = &'s mut dyn FnMut(&mut PipelineReplies<'_>);
+
+impl std::fmt::Debug for Batch<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Batch")
-            .field("len", &self.len())
-            .field("scripts", &self.scripts.len())
-            .field("atomic", &self.atomic)
-            .finish_non_exhaustive()
+        self.core.fmt(f)
     }
 }
 
-impl Batch {
+impl Default for Batch<'_> {
+    fn default() -> Self {
+        Batch::new(Core::default(), None)
+    }
+}
+
+impl<'s> Batch<'s> {
+    pub(crate) fn new(core: Core, sink: Option<Sink<'s>>) -> Batch<'s> {
+        Batch { core, sink }
+    }
+
+    /// Gives back the data, once the run is over.
+    pub(crate) fn into_core(self) -> Core {
+        self.core
+    }
+
     /// The number of queued commands.
     ///
     /// # Example
@@ -82,7 +88,7 @@ impl Batch {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn len(&self) -> usize {
-        self.segments.len()
+        self.core.len()
     }
 
     /// Returns `true` when nothing is queued.
@@ -95,7 +101,7 @@ impl Batch {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.core.is_empty()
     }
 
     /// Whether the commands run as one `MULTI`/`EXEC` transaction.
@@ -108,7 +114,7 @@ impl Batch {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn is_atomic(&self) -> bool {
-        self.atomic
+        self.core.is_atomic()
     }
 
     /// Command `index` as a [`Cmd`] (rebuilt from its encoded bytes), or `None` past the end or
@@ -125,12 +131,7 @@ impl Batch {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn command(&self, index: usize) -> Option<Cmd> {
-        let body = body(self.segments.command(index))?;
-        let mut command = Cmd::new();
-        for arg in Args::from_encoded(body) {
-            command.push_bytes(arg);
-        }
-        Some(command)
+        self.core.command(index)
     }
 
     /// The script command `index` calls (with `EVALSHA` or `EVALSHA_RO`), if any.
@@ -147,8 +148,7 @@ impl Batch {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn script(&self, index: usize) -> Option<&ScriptCode> {
-        let entry = self.segments.entries().get(index)?;
-        self.scripts.get(entry.script()?)
+        self.core.script(index)
     }
 
     /// Hands over the reply of the next command (replies come in queue order). A server's
@@ -183,6 +183,73 @@ impl Batch {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn reply(&mut self, reply: Result<Value>) -> Result<()> {
+        self.core.reply(reply)
+    }
+}
+
+/// The batch's data; [`Batch`] adds the reader of its replies for one run.
+#[derive(Default)]
+pub(crate) struct Core {
+    segments: Segments,
+    /// Distinct scripts the commands call, by index.
+    scripts: Vec<ScriptCode>,
+    atomic: bool,
+    /// An empty command was queued: the batch is refused.
+    invalid: bool,
+    /// Reused for each write.
+    wbuf: Vec<u8>,
+    /// The replies of the commands not ignored, in order.
+    kept: Vec<Value>,
+    /// The first error reply of any command, as [`Error::Pipeline`] naming it.
+    first_error: Option<Error>,
+    /// How many replies have been handed over.
+    answered: usize,
+}
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Batch")
+            .field("len", &self.len())
+            .field("scripts", &self.scripts.len())
+            .field("atomic", &self.atomic)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Core {
+    /// The number of queued commands.
+    pub(crate) fn len(&self) -> usize {
+        self.segments.len()
+    }
+
+    /// Returns `true` when nothing is queued.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the commands run as one `MULTI`/`EXEC` transaction.
+    pub(crate) fn is_atomic(&self) -> bool {
+        self.atomic
+    }
+
+    /// Command `index` as a [`Cmd`] (rebuilt from its encoded bytes), or `None` past the end or
+    pub(crate) fn command(&self, index: usize) -> Option<Cmd> {
+        let body = body(self.segments.command(index))?;
+        let mut command = Cmd::new();
+        for arg in Args::from_encoded(body) {
+            command.push_bytes(arg);
+        }
+        Some(command)
+    }
+
+    /// The script command `index` calls (with `EVALSHA` or `EVALSHA_RO`), if any.
+    pub(crate) fn script(&self, index: usize) -> Option<&ScriptCode> {
+        let entry = self.segments.entries().get(index)?;
+        self.scripts.get(entry.script()?)
+    }
+
+    /// Hands over the reply of the next command (replies come in queue order). A server's
+    pub(crate) fn reply(&mut self, reply: Result<Value>) -> Result<()> {
         let index = self.answered;
         if index >= self.len() {
             return Err(Error::invalid_argument(
@@ -268,14 +335,7 @@ impl Batch {
     /// Returns the error's class for a `NOSCRIPT` reply of a script call, for the caller to
     /// forget the script on its connection.
     pub(crate) fn take(&mut self, index: usize, reply: Value) -> Option<&ScriptCode> {
-        let mut missing = None;
-        if let Value::Error(message) = &reply {
-            let error = Error::from_server_reply(message.clone());
-            if matches!(error, Error::NoScript) {
-                missing = self.segments.entries().get(index).and_then(|e| e.script());
-            }
-            self.note_error(index, error);
-        }
+        let missing = self.note(index, &reply).map(|_| index);
         if self
             .segments
             .entries()
@@ -285,7 +345,23 @@ impl Batch {
             self.kept.push(reply);
         }
         self.answered = index + 1;
-        missing.and_then(|i| self.scripts.get(i))
+        missing.and_then(|index| self.script(index))
+    }
+
+    /// Notes an error reply of command `index` (the first one is kept, named). Returns the
+    /// script a `NOSCRIPT` reply says is missing, for the caller to forget on its connection.
+    pub(crate) fn note(&mut self, index: usize, reply: &Value) -> Option<&ScriptCode> {
+        let Value::Error(message) = reply else {
+            return None;
+        };
+        let error = Error::from_server_reply(message.clone());
+        let missing = matches!(error, Error::NoScript);
+        self.note_error(index, error);
+        if missing {
+            self.script(index)
+        } else {
+            None
+        }
     }
 
     fn note_error(&mut self, index: usize, error: Error) {

@@ -1,6 +1,6 @@
 //! Sending a batch on one connection: script preload, segmented writes, reading replies.
 
-use super::Batch;
+use super::{Batch, Core, PipelineReplies};
 use crate::code::check_sha;
 use crate::connection::{Connection, Wire};
 use crate::error::{Error, Result};
@@ -27,8 +27,15 @@ impl Failure {
     }
 }
 
-/// Runs `batch` on `conn`, handing every reply to the batch.
-pub(crate) fn run(batch: &mut Batch, conn: &Connection) -> Result<(), Failure> {
+/// Runs `batch` on `conn`, handing every reply to the batch, or to its sink while they arrive
+/// (a plain batch).
+pub(crate) fn run(batch: &mut Batch<'_>, conn: &Connection) -> Result<(), Failure> {
+    let sink = if batch.core.atomic {
+        None
+    } else {
+        batch.sink.take()
+    };
+    let batch = &mut batch.core;
     let mut wire = conn.wire().map_err(Failure::Unsent)?;
     batch.reset_replies();
     let to_load = scripts_to_load(batch, &mut wire).map_err(Failure::Unsent)?;
@@ -79,6 +86,18 @@ pub(crate) fn run(batch: &mut Batch, conn: &Connection) -> Result<(), Failure> {
         }
         if k == 0 {
             preamble_failure = read_preamble(batch, &mut wire, &to_load)?;
+            if let Some(sink) = sink {
+                batch.wbuf = wbuf;
+                let mut replies = PipelineReplies::new(wire.reader(), batch, 1);
+                sink(&mut replies);
+                let read = replies.finish().map_err(Failure::Sent);
+                wire.settle();
+                read?;
+                return match preamble_failure {
+                    Some(e) => Err(Failure::Sent(e)),
+                    None => Ok(()),
+                };
+            }
         } else {
             read_segment(batch, &mut wire, k - 1, &mut queue_error)?;
         }
@@ -100,7 +119,7 @@ pub(crate) fn run(batch: &mut Batch, conn: &Connection) -> Result<(), Failure> {
 /// first error, if any, has already been named. A transaction keeps every segment, since the
 /// errors of its commands arrive only with `EXEC`.
 fn read_segment(
-    batch: &mut Batch,
+    batch: &mut Core,
     wire: &mut Wire<'_>,
     k: usize,
     queue_error: &mut Option<(usize, String)>,
@@ -123,7 +142,7 @@ fn read_segment(
 
 /// Hands a reply to the batch; a script the server reports missing is forgotten, so that the
 /// next batch on this connection loads it again.
-fn take(batch: &mut Batch, wire: &mut Wire<'_>, index: usize, reply: Value) {
+fn take(batch: &mut Core, wire: &mut Wire<'_>, index: usize, reply: Value) {
     if let Some(missing) = batch.take(index, reply) {
         wire.scripts().forget(missing.sha());
     }
@@ -131,7 +150,7 @@ fn take(batch: &mut Batch, wire: &mut Wire<'_>, index: usize, reply: Value) {
 
 /// The scripts (indexes into the batch's scripts) to load ahead of the batch. Small unknown
 /// scripts are loaded without asking; otherwise one `SCRIPT EXISTS` round trip decides.
-fn scripts_to_load(batch: &Batch, wire: &mut Wire<'_>) -> Result<Vec<usize>> {
+fn scripts_to_load(batch: &Core, wire: &mut Wire<'_>) -> Result<Vec<usize>> {
     let scripts = batch.scripts();
     let unknown: Vec<usize> = (0..scripts.len())
         .filter(|&i| !wire.scripts().knows(scripts[i].sha()))
@@ -170,7 +189,7 @@ fn scripts_to_load(batch: &Batch, wire: &mut Wire<'_>) -> Result<Vec<usize>> {
 /// the first command that calls it, to be reported once every reply has been read, so that the
 /// connection stays in step.
 fn read_preamble(
-    batch: &Batch,
+    batch: &Core,
     wire: &mut Wire<'_>,
     to_load: &[usize],
 ) -> Result<Option<Error>, Failure> {
@@ -205,7 +224,7 @@ fn read_preamble(
 /// Reads `EXEC`'s reply: the real replies, a watch conflict, or an abort caused by a command
 /// that failed to queue (reported for that command).
 fn read_exec(
-    batch: &mut Batch,
+    batch: &mut Core,
     wire: &mut Wire<'_>,
     queue_error: Option<(usize, String)>,
 ) -> Result<(), Failure> {

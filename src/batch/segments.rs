@@ -110,6 +110,13 @@ impl Segments {
         start..end
     }
 
+    /// The segment that holds command `index`.
+    pub(super) fn segment_of(&self, index: usize) -> usize {
+        self.segments
+            .partition_point(|s| s.first <= index)
+            .saturating_sub(1)
+    }
+
     /// Frees segment `k`'s bytes (its commands can no longer be shown in errors).
     pub(super) fn release(&mut self, k: usize) {
         if let Some(segment) = self.segments.get_mut(k) {

@@ -332,7 +332,7 @@ impl ConnectionLike for Client {
 
     /// Runs the batch on one pooled connection; if nothing of it reached the server before
     /// that connection failed, once more on another.
-    fn run_pipeline(&self, batch: &mut Batch) -> Result<()> {
+    fn run_pipeline(&self, batch: &mut Batch<'_>) -> Result<()> {
         match self.with_conn(|conn| Ok(batch::run(batch, conn))) {
             Ok(Err(Failure::Unsent(e))) if e.is_connection_broken() => {
                 self.with_conn(|conn| batch::run(batch, conn).map_err(Failure::into_error))

@@ -15,7 +15,7 @@ mod scripts;
 mod stream;
 
 pub(crate) use reader::Reader;
-use scripts::ScriptCache;
+pub(crate) use scripts::ScriptCache;
 use stream::{io_error, Stream};
 
 /// Size of the read buffer; it grows only for a status line longer than this.
@@ -642,5 +642,15 @@ impl Wire<'_> {
     /// The scripts known cached on this connection's server.
     pub(crate) fn scripts(&mut self) -> &mut ScriptCache {
         &mut self.inner.scripts
+    }
+
+    /// Reads the replies of a batch straight into a caller's type.
+    pub(crate) fn reader(&mut self) -> Reader<'_> {
+        Reader::new(&mut self.inner)
+    }
+
+    /// Once the batch's replies are read: rewinds the read buffer.
+    pub(crate) fn settle(&mut self) {
+        self.inner.after_reply();
     }
 }

@@ -33,6 +33,27 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// The next whole reply at the top level, out-of-band pushes skipped, an error reply as a
+    /// [`Value::Error`]: one reply of a batch.
+    pub(crate) fn frame(&mut self) -> Result<Value> {
+        self.inner.recv()
+    }
+
+    /// Aggregates opened and not yet closed.
+    pub(crate) fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// Writes the next part of a batch while its replies are read.
+    pub(crate) fn write_counted(&mut self, bytes: &[u8]) -> (usize, Result<()>) {
+        self.inner.write_counted(bytes)
+    }
+
+    /// The scripts known cached on this connection's server.
+    pub(crate) fn scripts(&mut self) -> &mut super::ScriptCache {
+        &mut self.inner.scripts
+    }
+
     pub(super) fn new(inner: &'a mut Inner) -> Reader<'a> {
         Reader { inner, depth: 0 }
     }

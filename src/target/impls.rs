@@ -29,7 +29,7 @@ impl ConnectionLike for Connection {
     }
 
     /// Sends the whole batch in one write per segment, its missing scripts loaded ahead of it.
-    fn run_pipeline(&self, batch: &mut Batch) -> Result<()> {
+    fn run_pipeline(&self, batch: &mut Batch<'_>) -> Result<()> {
         batch::run(batch, self).map_err(Failure::into_error)
     }
 }

@@ -152,13 +152,13 @@ pub trait ConnectionLike {
     ///     fn req(&self, cmd: &Cmd) -> Result<Value> {
     ///         self.0.req(cmd)
     ///     }
-    ///     fn run_pipeline(&self, batch: &mut Batch) -> Result<()> {
+    ///     fn run_pipeline(&self, batch: &mut Batch<'_>) -> Result<()> {
     ///         eprintln!("pipeline of {} commands", batch.len());
     ///         self.0.run_pipeline(batch)
     ///     }
     /// }
     /// ```
-    fn run_pipeline(&self, batch: &mut Batch) -> Result<()> {
+    fn run_pipeline(&self, batch: &mut Batch<'_>) -> Result<()> {
         run_one_by_one(self, batch)
     }
 }
@@ -265,7 +265,7 @@ macro_rules! forward {
             ) -> Result<()> {
                 (**self).invoke_script(call, read)
             }
-            fn run_pipeline(&self, batch: &mut Batch) -> Result<()> {
+            fn run_pipeline(&self, batch: &mut Batch<'_>) -> Result<()> {
                 (**self).run_pipeline(batch)
             }
         }

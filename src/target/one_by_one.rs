@@ -28,14 +28,14 @@ use crate::resp::Value;
 ///     fn req(&self, cmd: &Cmd) -> Result<Value> {
 ///         self.0.req(cmd)
 ///     }
-///     fn run_pipeline(&self, batch: &mut Batch) -> Result<()> {
+///     fn run_pipeline(&self, batch: &mut Batch<'_>) -> Result<()> {
 ///         std::thread::sleep(std::time::Duration::from_millis(1));
 ///         run_one_by_one(self, batch)
 ///     }
 /// }
 /// ```
-pub fn run_one_by_one<C: ConnectionLike + ?Sized>(target: &C, batch: &mut Batch) -> Result<()> {
-    batch.reset_replies();
+pub fn run_one_by_one<C: ConnectionLike + ?Sized>(target: &C, batch: &mut Batch<'_>) -> Result<()> {
+    batch.core.reset_replies();
     if batch.is_atomic() {
         return run_transaction(target, batch);
     }
@@ -60,8 +60,8 @@ pub fn run_one_by_one<C: ConnectionLike + ?Sized>(target: &C, batch: &mut Batch)
     Ok(())
 }
 
-fn run_transaction<C: ConnectionLike + ?Sized>(target: &C, batch: &mut Batch) -> Result<()> {
-    for code in batch.scripts() {
+fn run_transaction<C: ConnectionLike + ?Sized>(target: &C, batch: &mut Batch<'_>) -> Result<()> {
+    for code in batch.core.scripts() {
         if let Some(source) = code.source() {
             load_checked(target, source, code.sha())?;
         }
@@ -88,7 +88,7 @@ fn run_transaction<C: ConnectionLike + ?Sized>(target: &C, batch: &mut Batch) ->
         Ok(Value::Nil) => Err(Error::WatchConflict),
         Ok(other) => Err(Error::conversion::<Vec<Value>>(&other)),
         Err(e) => Err(match queue_error {
-            Some((index, queued)) => batch.command_error(index, queued),
+            Some((index, queued)) => batch.core.command_error(index, queued),
             None => e,
         }),
     }
