@@ -63,6 +63,22 @@ pub(crate) fn with_empty_scratch<R>(f: impl FnOnce(&mut Cmd) -> R) -> R {
     })
 }
 
+/// Whether an encoded command is `SCRIPT FLUSH`: after it, no connection may believe a script
+/// is loaded. (Rejects almost every command on its fifth to eighth bytes.)
+pub(crate) fn flushes_scripts(encoded: &[u8]) -> bool {
+    if encoded.get(4..8) != Some(b"$6\r\n".as_slice()) {
+        return false;
+    }
+    let mut args = encoded
+        .get(4..)
+        .map_or_else(Args::empty, Args::from_encoded);
+    args.next()
+        .is_some_and(|a| a.eq_ignore_ascii_case(b"SCRIPT"))
+        && args
+            .next()
+            .is_some_and(|a| a.eq_ignore_ascii_case(b"FLUSH"))
+}
+
 /// Starts a command with its name, such as `cmd("GET")` or `cmd("SCRIPT").arg("LOAD")`.
 pub fn cmd(name: &str) -> Cmd {
     let mut c = Cmd::new();

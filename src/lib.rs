@@ -69,17 +69,52 @@
 //!
 //! Memory grows only with bytes actually received, whatever length a reply claims.
 //!
+//! # Keeping a script beside its client
+//!
+//! A [`Script`] borrows the client it runs on, so it cannot sit in the same struct as that
+//! client. Keep its [`ScriptCode`] instead (no borrow, `'static`, also usable in a `static`):
+//!
+//! ```no_run
+//! use redline::{Client, ScriptCode};
+//!
+//! struct Limiter {
+//!     client: Client,
+//!     script: ScriptCode,
+//! }
+//!
+//! impl Limiter {
+//!     fn allow(&self, who: &str) -> redline::Result<bool> {
+//!         let count: i64 = self.script.call_on(&self.client, who, 60)?;
+//!         Ok(count <= 10)
+//!     }
+//! }
+//!
+//! let limiter = Limiter {
+//!     client: Client::open("redis://127.0.0.1:6379")?,
+//!     script: ScriptCode::new(
+//!         "local n = redis.call('INCR', KEYS[1]) \
+//!          if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n",
+//!     ),
+//! };
+//! assert!(limiter.allow("ada")?);
+//! # Ok::<(), redline::Error>(())
+//! ```
+//!
 //! # Module map
 //!
-//! - [`resp`]: the protocol, free of I/O (values, incremental parser, encoders).
-//! - `cmd`, `types`: building commands and converting replies.
-//! - `connection`, `client`: one connection; the pooled, shared client.
-//! - `commands`: the typed helpers ([`Commands`], [`ScriptingCommands`] and their [`Pipeline`]
-//!   methods), one file per command family, each command's arguments laid out once.
-//! - [`prelude`]: the traits and types everyday code imports.
-//! - `script`: [`Script`].
-//! - `pipeline`: batches and transactions.
+//! Layers, each using only the ones above it in this list (`docs/architecture.md` draws them):
 //!
+//! - [`resp`]: the protocol, free of I/O (values, incremental parser, encoders).
+//! - `cmd`, `types`, `code`: building commands, converting replies, [`ScriptCode`].
+//! - `error`, `info`: [`Error`] and its one classifier; [`ConnectionInfo`].
+//! - `connection`: one [`Connection`], its buffer, its known scripts.
+//! - `batch`: what a pipeline hands to its target, and how it runs on one connection.
+//! - [`target`]: [`ConnectionLike`], the trait every kind of client implements.
+//! - `script`, `pipeline`, `commands`: [`Script`], [`Pipeline`], [`Commands`] and
+//!   [`ScriptingCommands`] (one file per command family), on any target.
+//! - `pool`, `client`: the pooled, shared [`Client`].
+//! - [`prelude`]: the traits and types everyday code imports.
+
 //! # Features
 //!
 //! - `tls`: `rediss://` through `native-tls` (off by default; a plain build needs no OpenSSL).

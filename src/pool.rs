@@ -3,6 +3,7 @@
 use crate::connection::Connection;
 use crate::error::{Error, Result};
 use crate::info::ConnectionInfo;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -72,6 +73,9 @@ pub(crate) struct Pool {
     info: ConnectionInfo,
     config: PoolConfig,
     state: Mutex<State>,
+    /// `SCRIPT FLUSH`es sent through any connection: each connection's known scripts catch up
+    /// at checkout, so none believes a flushed script is loaded.
+    script_flushes: AtomicU64,
     /// Signalled when a connection comes back or a slot frees up.
     freed: Condvar,
 }
@@ -96,6 +100,7 @@ impl Pool {
             info,
             config,
             state: Mutex::new(State::default()),
+            script_flushes: AtomicU64::new(0),
             freed: Condvar::new(),
         }
     }
@@ -119,6 +124,11 @@ impl Pool {
         f: impl FnOnce(&Connection) -> Result<R>,
     ) -> Option<Result<R>> {
         Some(self.take_idle()?.run(f))
+    }
+
+    /// A `SCRIPT FLUSH` went out through one of the pool's connections.
+    pub(crate) fn scripts_flushed(&self) {
+        self.script_flushes.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn stats(&self) -> PoolStats {
@@ -255,7 +265,10 @@ impl<'p> Pooled<'p> {
 
     fn run<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
         match &self.conn {
-            Some(conn) => f(conn),
+            Some(conn) => {
+                conn.sync_scripts(self.pool.script_flushes.load(Ordering::Relaxed));
+                f(conn)
+            }
             None => Err(Error::Broken),
         }
     }

@@ -204,6 +204,8 @@ pub(crate) struct Core {
     first_error: Option<Error>,
     /// How many replies have been handed over.
     answered: usize,
+    /// A `SCRIPT FLUSH` is queued.
+    pub(crate) flushes_scripts: bool,
 }
 
 impl std::fmt::Debug for Core {
@@ -272,6 +274,9 @@ impl Core {
             // `*0\r\n`: the server never answers an empty command; refuse the batch at run.
             self.invalid = true;
         }
+        if crate::cmd::flushes_scripts(encoded) {
+            self.flushes_scripts = true;
+        }
         self.segments.push(encoded, script);
     }
 
@@ -299,6 +304,7 @@ impl Core {
         self.segments.clear();
         self.scripts.clear();
         self.invalid = false;
+        self.flushes_scripts = false;
         self.reset_replies();
     }
 

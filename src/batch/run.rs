@@ -30,6 +30,15 @@ impl Failure {
 /// Runs `batch` on `conn`, handing every reply to the batch, or to its sink while they arrive
 /// (a plain batch).
 pub(crate) fn run(batch: &mut Batch<'_>, conn: &Connection) -> Result<(), Failure> {
+    let outcome = run_batch(batch, conn);
+    if batch.core.flushes_scripts {
+        // Whatever it loaded, the batch's own SCRIPT FLUSH may have emptied the cache since.
+        conn.forget_scripts();
+    }
+    outcome
+}
+
+fn run_batch(batch: &mut Batch<'_>, conn: &Connection) -> Result<(), Failure> {
     let sink = if batch.core.atomic {
         None
     } else {

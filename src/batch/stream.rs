@@ -213,7 +213,12 @@ impl ReplyStream for PipelineReplies<'_> {
         }
     }
 
-    fn bulks<F>(&mut self, max: usize, text: bool, f: F) -> std::result::Result<usize, (usize, Error)>
+    fn bulks<F>(
+        &mut self,
+        max: usize,
+        text: bool,
+        f: F,
+    ) -> std::result::Result<usize, (usize, Error)>
     where
         F: FnMut(&[u8], Option<&str>) -> Result<()>,
     {

@@ -303,7 +303,9 @@ impl ConnectionLike for Client {
         if is_kill(cmd) {
             return self.req_while_busy(cmd);
         }
-        self.with_conn(|conn| conn.req(cmd))
+        let result = self.with_conn(|conn| conn.req(cmd));
+        self.after(cmd.encoded());
+        result
     }
 
     fn req_reply(&self, cmd: &Cmd, read: &mut dyn FnMut(Reply<'_>) -> Result<()>) -> Result<()> {
@@ -311,7 +313,9 @@ impl ConnectionLike for Client {
         if is_kill(cmd) {
             return read(Reply::from(self.req_while_busy(cmd)?));
         }
-        match self.with_conn(|conn| conn.req_reply(cmd, read)) {
+        let result = self.with_conn(|conn| conn.req_reply(cmd, read));
+        self.after(cmd.encoded());
+        match result {
             // A server busy with a script refuses a new pooled connection's handshake, yet
             // answers FUNCTION STATS: once more on a connection that skips the refused steps.
             Err(e) if e.server_kind() == Some(ServerErrorKind::Busy) && is_stats(cmd) => {
@@ -333,6 +337,24 @@ impl ConnectionLike for Client {
     /// Runs the batch on one pooled connection; if nothing of it reached the server before
     /// that connection failed, once more on another.
     fn run_pipeline(&self, batch: &mut Batch<'_>) -> Result<()> {
+        let result = self.run_batch(batch);
+        if batch.core.flushes_scripts {
+            self.pool.scripts_flushed();
+        }
+        result
+    }
+}
+
+impl Client {
+    /// After a request went out on a pooled connection: a `SCRIPT FLUSH` emptied the cache the
+    /// other connections believe in.
+    fn after(&self, encoded: &[u8]) {
+        if crate::cmd::flushes_scripts(encoded) {
+            self.pool.scripts_flushed();
+        }
+    }
+
+    fn run_batch(&self, batch: &mut Batch<'_>) -> Result<()> {
         match self.with_conn(|conn| Ok(batch::run(batch, conn))) {
             Ok(Err(Failure::Unsent(e))) if e.is_connection_broken() => {
                 self.with_conn(|conn| batch::run(batch, conn).map_err(Failure::into_error))

@@ -255,6 +255,21 @@ impl Connection {
         Ok(Wire { inner })
     }
 
+    /// Forgets every script (a batch that carried `SCRIPT FLUSH` ran).
+    pub(crate) fn forget_scripts(&self) {
+        if let Ok(mut inner) = self.inner.try_borrow_mut() {
+            inner.scripts.clear();
+        }
+    }
+
+    /// For a pool: forgets every script if `flushes` (the pool's count of `SCRIPT FLUSH`es sent
+    /// through any of its connections) moved since this connection last looked.
+    pub(crate) fn sync_scripts(&self, flushes: u64) {
+        if let Ok(mut inner) = self.inner.try_borrow_mut() {
+            inner.scripts.sync(flushes);
+        }
+    }
+
     /// Records what the outcome of a script call proved about this server's cache: a call
     /// that ran means cached; `NOSCRIPT` means not (a compile error or `BUSY` prove nothing).
     pub(crate) fn note_script(&self, sha: &str, outcome: &Result<()>) {
@@ -293,6 +308,7 @@ impl Connection {
         not_empty(cmd)?;
         let mut inner = self.lock()?;
         inner.ensure_in_step()?;
+        inner.sent(cmd.encoded());
         inner.write_all(cmd.encoded())?;
         Ok(inner)
     }
@@ -321,7 +337,9 @@ impl Connection {
     /// ```
     pub fn send(&self, cmd: &Cmd) -> Result<()> {
         not_empty(cmd)?;
-        self.lock()?.write_all(cmd.encoded())
+        let mut inner = self.lock()?;
+        inner.sent(cmd.encoded());
+        inner.write_all(cmd.encoded())
     }
 
     /// Reads the next reply. An error reply is returned as [`Value::Error`], not as `Err`,
@@ -481,6 +499,14 @@ impl Inner {
             }
         }
         (sent, Ok(()))
+    }
+
+    /// Notes a request going out: after `SCRIPT FLUSH` no script is known loaded.
+    #[inline]
+    fn sent(&mut self, encoded: &[u8]) {
+        if crate::cmd::flushes_scripts(encoded) {
+            self.scripts.clear();
+        }
     }
 
     /// Drops `used` bytes from the front of the buffer.

@@ -10,6 +10,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 #[derive(Default)]
 pub(crate) struct ScriptCache {
     known: HashSet<String, BuildHasherDefault<ShaHasher>>,
+    /// The owner's count of `SCRIPT FLUSH`es this set has caught up with (a pool counts the
+    /// flushes sent through any of its connections).
+    flushes: u64,
 }
 
 impl ScriptCache {
@@ -22,6 +25,20 @@ impl ScriptCache {
     pub(crate) fn loaded(&mut self, sha: &str) {
         if !self.known.contains(sha) {
             self.known.insert(sha.to_string());
+        }
+    }
+
+    /// A `SCRIPT FLUSH` went out: nothing is known loaded any more.
+    pub(crate) fn clear(&mut self) {
+        self.known.clear();
+    }
+
+    /// Catches up with `flushes` counted by the owner: a flush sent through another
+    /// connection of the same client emptied this server's cache too.
+    pub(crate) fn sync(&mut self, flushes: u64) {
+        if self.flushes != flushes {
+            self.known.clear();
+            self.flushes = flushes;
         }
     }
 

@@ -9,6 +9,7 @@ use redline::{script_sha, FlushMode, Pipeline, Reply, ScriptCode, ScriptInvocati
 use redline::{Script, ScriptingCommands};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Barrier;
 use std::sync::{Arc, Mutex};
 
 const MULTIPLY: &str = "return tonumber(redis.call('GET', KEYS[1])) * ARGV[1]";
@@ -814,8 +815,6 @@ fn script_code_round_trips_through_a_script() {
 }
 
 #[test]
-#[ignore = "bug: a connection's own SCRIPT FLUSH leaves its known-scripts set as it was, so its \
-            next pipeline skips the load and gets NOSCRIPT"]
 fn pipeline_after_its_own_connections_script_flush_loads_the_script() {
     let server = RedisServer::start();
     let mut failures = Vec::new();
@@ -845,4 +844,113 @@ fn pipeline_after_its_own_connections_script_flush_loads_the_script() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// After a `SCRIPT FLUSH` sent through one pooled connection, no connection of that client
+/// believes the script is loaded: every one's next pipeline (plain or atomic) loads it in its
+/// own write, and nothing is partly applied.
+#[test]
+fn script_flush_through_a_client_reaches_every_pooled_connection() {
+    let server = RedisServer::start();
+    for protocol in PROTOCOLS {
+        let client = server.client_with(protocol);
+        client.flushdb().unwrap();
+        let threads = 6;
+        let run_all = |atomic: bool| {
+            std::thread::scope(|s| {
+                for t in 0..threads {
+                    let client = &client;
+                    s.spawn(move || {
+                        let key = format!("flush:{t}");
+                        let mut pipe = client.pipeline();
+                        if atomic {
+                            pipe.atomic();
+                        }
+                        let (set, n): (bool, i64) = pipe
+                            .set(format!("{key}:side"), 1)
+                            .script(&COUNTED, &key, 1)
+                            .execute()
+                            .unwrap_or_else(|e| panic!("{protocol:?} atomic={atomic}: {e}"));
+                        assert!(set);
+                        n
+                    });
+                }
+            })
+        };
+        // Warm several pooled connections, each learning the script is loaded.
+        for _ in 0..3 {
+            run_all(false);
+        }
+        let opened = client.pool_stats().open;
+        assert!(
+            opened >= 2,
+            "{protocol:?}: only {opened} pooled connections"
+        );
+        for atomic in [false, true, false] {
+            client.script_flush(FlushMode::Sync).unwrap();
+            run_all(atomic);
+        }
+        for t in 0..threads {
+            assert_eq!(
+                client.get::<i64>(format!("flush:{t}")).unwrap(),
+                6,
+                "{protocol:?}"
+            );
+        }
+    }
+}
+
+/// The same, deterministic: a connection that learned the script, then sat idle while another
+/// connection of the pool sent `SCRIPT FLUSH`, must load the script again in its next batch.
+#[test]
+fn a_flush_on_one_pooled_connection_is_seen_by_another() {
+    let server = RedisServer::start();
+    for protocol in PROTOCOLS {
+        let client = server.client_with(protocol);
+        client.flushdb().unwrap();
+        // Runs `f` on the pool while another pooled connection is held busy, so that `f` gets
+        // a different connection than the one on top of the idle stack.
+        let beside_a_held_one = |f: &dyn Fn()| {
+            let (held, release) = (Barrier::new(2), Barrier::new(2));
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    client
+                        .transaction::<_, (), _>(["w"], |_, _| {
+                            held.wait();
+                            release.wait();
+                            Ok(())
+                        })
+                        .unwrap();
+                });
+                held.wait();
+                f();
+                release.wait();
+            });
+        };
+        let run = || {
+            let (n,): (i64,) = client
+                .pipeline()
+                .script(&COUNTED, "seen", 1)
+                .execute()
+                .unwrap_or_else(|e| panic!("{protocol:?}: {e}"));
+            n
+        };
+        // Two connections: A (held above, then on top of the idle stack) and B.
+        run();
+        beside_a_held_one(&|| {
+            run();
+        });
+        assert_eq!(client.pool_stats().open, 2, "{protocol:?}");
+        // Both know the script now: each ran it (B in the closure, A before).
+        beside_a_held_one(&|| {
+            run();
+        });
+        // The flush goes out on the connection on top of the stack...
+        client.script_flush(FlushMode::Sync).unwrap();
+        // ...and the other one, which ran the script before, runs the next batch.
+        beside_a_held_one(&|| {
+            run();
+        });
+        assert_eq!(client.get::<i64>("seen").unwrap(), 4, "{protocol:?}");
+    }
 }
