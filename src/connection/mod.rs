@@ -1,7 +1,7 @@
 //! One connection to one server: a stream, a read buffer, a decoder, and the rule that after any
 //! I/O error, timeout or protocol error the connection is broken and never used again.
 
-use crate::cmd::{cmd, Cmd};
+use crate::cmd::Cmd;
 use crate::error::{Error, Operation, Result};
 use crate::info::{ConnectionInfo, Protocol};
 use crate::resp::{Decoder, Value};
@@ -10,13 +10,16 @@ use std::cell::{RefCell, RefMut};
 use std::io::{self, Read, Write};
 use std::time::{Duration, Instant};
 
+mod handshake;
 mod reader;
 mod scripts;
 mod stream;
+mod wire;
 
 pub(crate) use reader::Reader;
 pub(crate) use scripts::ScriptCache;
 use stream::{io_error, Stream};
+pub(crate) use wire::Wire;
 
 /// Size of the read buffer; it grows only for a status line longer than this.
 const READ_BUF: usize = 64 * 1024;
@@ -141,68 +144,6 @@ impl Connection {
             conn.set_read_timeout(None)?;
         }
         Ok(conn)
-    }
-
-    fn handshake(&self, info: &ConnectionInfo, select: bool) -> Result<()> {
-        let mut setup = Vec::new();
-        let password = info.password.as_ref().map(|p| p.0.as_str());
-        let user = info.username.as_deref().unwrap_or("default");
-        // A busy server refuses CLIENT SETNAME but accepts HELLO ... SETNAME.
-        let name = info
-            .client_name
-            .as_deref()
-            .filter(|_| select || info.protocol == Protocol::Resp3);
-        if info.protocol == Protocol::Resp3 {
-            let mut hello = cmd("HELLO");
-            hello.arg("3");
-            if let Some(password) = password {
-                hello.arg("AUTH").arg(user).arg(password);
-            }
-            if let Some(name) = name {
-                hello.arg("SETNAME").arg(name);
-            }
-            setup.push(hello);
-        } else {
-            if let Some(password) = password {
-                let mut auth = cmd("AUTH");
-                auth.arg(info.username.as_deref()).arg(password);
-                setup.push(auth);
-            }
-            if let Some(name) = name {
-                let mut setname = cmd("CLIENT");
-                setname.arg("SETNAME").arg(name);
-                setup.push(setname);
-            }
-        }
-        if select && info.db != 0 {
-            let mut sel = cmd("SELECT");
-            sel.arg(info.db);
-            setup.push(sel);
-        }
-        if setup.is_empty() {
-            return Ok(());
-        }
-        let mut inner = self.lock()?;
-        let mut batch = Vec::new();
-        for c in &setup {
-            batch.extend_from_slice(c.encoded());
-        }
-        inner.write_all(&batch)?;
-        // Read every reply before reporting the first error, so nothing is left unread.
-        let mut first_error = None;
-        for _ in &setup {
-            if let Value::Error(mut message) = inner.recv()? {
-                // A server that does not know HELLO echoes its arguments, password included.
-                if let Some(password) = password.filter(|p| !p.is_empty()) {
-                    message = message.replace(password, "******");
-                }
-                first_error.get_or_insert(Error::from_server_reply(message));
-            }
-        }
-        match first_error {
-            Some(e) => Err(e),
-            None => Ok(()),
-        }
     }
 
     fn lock(&self) -> Result<RefMut<'_, Inner>> {
@@ -645,38 +586,4 @@ fn closed() -> Error {
         io::ErrorKind::UnexpectedEof,
         "the server closed the connection",
     ))
-}
-
-/// A locked connection, for a runner that writes a batch and reads its replies: only these
-/// three things, so the runner cannot reach the connection's buffers or decoder.
-pub(crate) struct Wire<'a> {
-    inner: RefMut<'a, Inner>,
-}
-
-impl Wire<'_> {
-    /// Writes all of `bytes`, also returning how many were handed to the socket before any
-    /// error: zero means the server provably never saw them.
-    pub(crate) fn write_counted(&mut self, bytes: &[u8]) -> (usize, Result<()>) {
-        self.inner.write_counted(bytes)
-    }
-
-    /// Reads one reply, skipping out-of-band pushes; an error reply is a [`Value::Error`].
-    pub(crate) fn recv(&mut self) -> Result<Value> {
-        self.inner.recv()
-    }
-
-    /// The scripts known cached on this connection's server.
-    pub(crate) fn scripts(&mut self) -> &mut ScriptCache {
-        &mut self.inner.scripts
-    }
-
-    /// Reads the replies of a batch straight into a caller's type.
-    pub(crate) fn reader(&mut self) -> Reader<'_> {
-        Reader::new(&mut self.inner)
-    }
-
-    /// Once the batch's replies are read: rewinds the read buffer.
-    pub(crate) fn settle(&mut self) {
-        self.inner.after_reply();
-    }
 }

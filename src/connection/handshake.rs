@@ -1,0 +1,74 @@
+//! Setting a new connection up: `HELLO 3` (with `AUTH` and `SETNAME` in it) or `AUTH`, then
+//! `SELECT` and `CLIENT SETNAME`, all in one write.
+
+use super::Connection;
+use crate::cmd::cmd;
+use crate::error::{Error, Result};
+use crate::info::{ConnectionInfo, Protocol};
+use crate::resp::Value;
+
+impl Connection {
+    /// Sends the set-up commands in one write and reads every reply before reporting the first
+    /// error, so nothing is left unread.
+    pub(super) fn handshake(&self, info: &ConnectionInfo, select: bool) -> Result<()> {
+        let mut setup = Vec::new();
+        let password = info.password.as_ref().map(|p| p.0.as_str());
+        let user = info.username.as_deref().unwrap_or("default");
+        // A busy server refuses CLIENT SETNAME but accepts HELLO ... SETNAME.
+        let name = info
+            .client_name
+            .as_deref()
+            .filter(|_| select || info.protocol == Protocol::Resp3);
+        if info.protocol == Protocol::Resp3 {
+            let mut hello = cmd("HELLO");
+            hello.arg("3");
+            if let Some(password) = password {
+                hello.arg("AUTH").arg(user).arg(password);
+            }
+            if let Some(name) = name {
+                hello.arg("SETNAME").arg(name);
+            }
+            setup.push(hello);
+        } else {
+            if let Some(password) = password {
+                let mut auth = cmd("AUTH");
+                auth.arg(info.username.as_deref()).arg(password);
+                setup.push(auth);
+            }
+            if let Some(name) = name {
+                let mut setname = cmd("CLIENT");
+                setname.arg("SETNAME").arg(name);
+                setup.push(setname);
+            }
+        }
+        if select && info.db != 0 {
+            let mut sel = cmd("SELECT");
+            sel.arg(info.db);
+            setup.push(sel);
+        }
+        if setup.is_empty() {
+            return Ok(());
+        }
+        let mut inner = self.lock()?;
+        let mut batch = Vec::new();
+        for c in &setup {
+            batch.extend_from_slice(c.encoded());
+        }
+        inner.write_all(&batch)?;
+        // Read every reply before reporting the first error, so nothing is left unread.
+        let mut first_error = None;
+        for _ in &setup {
+            if let Value::Error(mut message) = inner.recv()? {
+                // A server that does not know HELLO echoes its arguments, password included.
+                if let Some(password) = password.filter(|p| !p.is_empty()) {
+                    message = message.replace(password, "******");
+                }
+                first_error.get_or_insert(Error::from_server_reply(message));
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
