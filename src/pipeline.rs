@@ -24,9 +24,12 @@ use crate::types::{FromValue, ToArg, ToArgs};
 ///
 /// - a script this connection has already seen cached costs nothing;
 /// - unknown scripts whose sources total at most 64 KiB are loaded with `SCRIPT LOAD` in the
-///   same write as the batch, ahead of it (ahead of `MULTI` when atomic): zero extra round trips;
+///   same write as the batch, ahead of it: zero extra round trips;
 /// - larger ones are first checked with one `SCRIPT EXISTS sha1 sha2 ...` round trip, and only
-///   the missing ones are loaded, again in the batch's write.
+///   the missing ones are loaded, again in the batch's write;
+/// - an [`atomic`](Pipeline::atomic) batch loads every script it calls *inside* the
+///   transaction, right after `MULTI`, in the same write: whatever another client flushes
+///   meanwhile, no script can be missing at `EXEC`, so the batch is all or nothing.
 ///
 /// A `NOSCRIPT` that still arrives (the cache was flushed between the check and the batch) is
 /// reported on that command; the batch is never replayed. The next batch on that connection
@@ -119,7 +122,7 @@ impl<'t> Pipeline<'t> {
     }
 
     /// Wraps the batch in `MULTI`/`EXEC`: it runs as a unit, with nothing interleaved. The
-    /// scripts it carries are loaded before `MULTI`, in the same write.
+    /// scripts it carries are loaded inside the transaction, after `MULTI`, in the same write.
     ///
     /// Redis has no rollback: if one command fails at run time, the others are still applied,
     /// and the failure is reported as [`Error::Pipeline`](crate::Error::Pipeline) for that

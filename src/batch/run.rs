@@ -49,15 +49,17 @@ fn run_batch(batch: &mut Batch<'_>, conn: &Connection) -> Result<(), Failure> {
     batch.reset_replies();
     let to_load = scripts_to_load(batch, &mut wire).map_err(Failure::Unsent)?;
 
-    // Preamble, in the first write: the missing scripts' SCRIPT LOADs, then MULTI.
+    // Preamble, in the first write: the missing scripts' SCRIPT LOADs; a transaction has
+    // MULTI first and loads every script it calls inside it, so that no script can be missing
+    // at EXEC whatever another client flushes meanwhile (all or nothing).
     let mut preamble = Vec::new();
+    if batch.atomic {
+        write_command(&mut preamble, &[b"MULTI"]);
+    }
     for &i in &to_load {
         if let Some(source) = batch.scripts[i].source() {
             write_command(&mut preamble, &[b"SCRIPT", b"LOAD", source]);
         }
-    }
-    if batch.atomic {
-        write_command(&mut preamble, &[b"MULTI"]);
     }
 
     // In a transaction the replies read before EXEC's are QUEUED (or a queue-time error).
@@ -114,7 +116,13 @@ fn run_batch(batch: &mut Batch<'_>, conn: &Connection) -> Result<(), Failure> {
     read_segment(batch, &mut wire, last, &mut queue_error)?;
     batch.wbuf = wbuf;
     let exec = if batch.atomic {
-        read_exec(batch, &mut wire, queue_error)
+        read_exec(
+            batch,
+            &mut wire,
+            queue_error,
+            &to_load,
+            &mut preamble_failure,
+        )
     } else {
         Ok(())
     };
@@ -161,6 +169,12 @@ fn take(batch: &mut Core, wire: &mut Wire<'_>, index: usize, reply: Value) {
 /// scripts are loaded without asking; otherwise one `SCRIPT EXISTS` round trip decides.
 fn scripts_to_load(batch: &Core, wire: &mut Wire<'_>) -> Result<Vec<usize>> {
     let scripts = batch.scripts();
+    if batch.atomic {
+        // Inside the transaction, whatever this connection believes.
+        return Ok((0..scripts.len())
+            .filter(|&i| scripts[i].source().is_some())
+            .collect());
+    }
     let unknown: Vec<usize> = (0..scripts.len())
         .filter(|&i| !wire.scripts().knows(scripts[i].sha()))
         .collect();
@@ -203,31 +217,41 @@ fn read_preamble(
     to_load: &[usize],
 ) -> Result<Option<Error>, Failure> {
     let mut failure = None;
+    if batch.atomic {
+        // MULTI's reply, then QUEUED for each load: the loads' results come with EXEC's.
+        for _ in 0..=to_load.len() {
+            if let Value::Error(message) = wire.recv().map_err(Failure::Sent)? {
+                failure.get_or_insert(Error::from_server_reply(message));
+            }
+        }
+        return Ok(failure);
+    }
     for &i in to_load {
-        let sha = batch.scripts[i].sha();
-        let outcome = match wire.recv().map_err(Failure::Sent)? {
-            Value::Error(message) => Err(Error::from_server_reply(message)),
-            value => String::from_value(value).and_then(|got| check_sha(sha, got)),
-        };
-        match outcome {
-            // The server's reply says so: only now is the script known loaded.
-            Ok(()) => wire.scripts().loaded(sha),
-            Err(e) => {
-                if failure.is_none() {
-                    failure = Some(match batch.first_caller(i) {
-                        Some(index) => batch.command_error(index, e),
-                        None => e,
-                    });
-                }
+        let reply = wire.recv().map_err(Failure::Sent)?;
+        loaded(batch, wire, i, reply, &mut failure);
+    }
+    Ok(failure)
+}
+
+/// Checks the reply of script `i`'s `SCRIPT LOAD`: only a reply with its SHA1 marks it loaded;
+/// a failure becomes the error of the first command that calls it.
+fn loaded(batch: &Core, wire: &mut Wire<'_>, i: usize, reply: Value, failure: &mut Option<Error>) {
+    let sha = batch.scripts[i].sha();
+    let outcome = match reply {
+        Value::Error(message) => Err(Error::from_server_reply(message)),
+        value => String::from_value(value).and_then(|got| check_sha(sha, got)),
+    };
+    match outcome {
+        Ok(()) => wire.scripts().loaded(sha),
+        Err(e) => {
+            if failure.is_none() {
+                *failure = Some(match batch.first_caller(i) {
+                    Some(index) => batch.command_error(index, e),
+                    None => e,
+                });
             }
         }
     }
-    if batch.atomic {
-        if let Value::Error(message) = wire.recv().map_err(Failure::Sent)? {
-            failure.get_or_insert(Error::from_server_reply(message));
-        }
-    }
-    Ok(failure)
 }
 
 /// Reads `EXEC`'s reply: the real replies, a watch conflict, or an abort caused by a command
@@ -236,10 +260,16 @@ fn read_exec(
     batch: &mut Core,
     wire: &mut Wire<'_>,
     queue_error: Option<(usize, String)>,
+    to_load: &[usize],
+    load_failure: &mut Option<Error>,
 ) -> Result<(), Failure> {
     match wire.recv().map_err(Failure::Sent)?.into_data() {
-        Value::Array(results) if results.len() == batch.len() => {
-            for (index, reply) in results.into_iter().enumerate() {
+        Value::Array(results) if results.len() == to_load.len() + batch.len() => {
+            let mut results = results.into_iter();
+            for (&i, reply) in to_load.iter().zip(results.by_ref()) {
+                loaded(batch, wire, i, reply, load_failure);
+            }
+            for (index, reply) in results.enumerate() {
                 take(batch, wire, index, reply);
             }
             Ok(())

@@ -1,16 +1,19 @@
 //! The default [`ConnectionLike::run_pipeline`]: a batch sent one command at a time.
 
-use super::{load_checked, ConnectionLike, Reply, ScriptInvocation};
+use super::{ConnectionLike, Reply, ScriptInvocation};
 use crate::batch::Batch;
 use crate::cmd::cmd;
+use crate::code::check_sha;
 use crate::error::{Error, Result};
 use crate::resp::Value;
+use crate::types::FromValue;
 
 /// Runs a batch through `target`'s [`ConnectionLike::req`] and
 /// [`ConnectionLike::invoke_script`], one command at a time: the default for targets that
 /// cannot send a batch in one write. Scripts reload themselves as in a single call. A
-/// transaction loads its scripts first, then sends `MULTI`, each command and `EXEC`, so the
-/// target must keep one connection for the whole batch.
+/// transaction sends `MULTI`, a `SCRIPT LOAD` of each script it calls, each command and `EXEC`
+/// (so no script can be missing at `EXEC`); the target must keep one connection for the whole
+/// batch.
 ///
 /// # Errors
 ///
@@ -61,13 +64,21 @@ pub fn run_one_by_one<C: ConnectionLike + ?Sized>(target: &C, batch: &mut Batch<
 }
 
 fn run_transaction<C: ConnectionLike + ?Sized>(target: &C, batch: &mut Batch<'_>) -> Result<()> {
-    for code in batch.core.scripts() {
+    target.req(&cmd("MULTI"))?;
+    // The scripts are loaded inside the transaction, so none can be missing at EXEC.
+    let mut loads = Vec::new();
+    let mut queue_error = None;
+    for (i, code) in batch.core.scripts().iter().enumerate() {
         if let Some(source) = code.source() {
-            load_checked(target, source, code.sha())?;
+            loads.push((i, code.sha().to_string()));
+            if let Err(e) = target.req(cmd("SCRIPT").arg("LOAD").arg(source)) {
+                if e.is_connection_broken() {
+                    return Err(e);
+                }
+                queue_error.get_or_insert((batch.core.first_caller(i).unwrap_or(0), e));
+            }
         }
     }
-    target.req(&cmd("MULTI"))?;
-    let mut queue_error = None;
     for index in 0..batch.len() {
         let command = batch.command(index).ok_or_else(released)?;
         match target.req(&command) {
@@ -79,11 +90,25 @@ fn run_transaction<C: ConnectionLike + ?Sized>(target: &C, batch: &mut Batch<'_>
         }
     }
     match target.req(&cmd("EXEC")) {
-        Ok(Value::Array(results)) if results.len() == batch.len() => {
+        Ok(Value::Array(results)) if results.len() == loads.len() + batch.len() => {
+            let mut results = results.into_iter();
+            let mut load_failure = None;
+            for ((i, sha), reply) in loads.iter().zip(results.by_ref()) {
+                let outcome = match reply {
+                    Value::Error(message) => Err(Error::from_server_reply(message)),
+                    value => String::from_value(value).and_then(|got| check_sha(sha, got)),
+                };
+                if let (Err(e), None) = (outcome, &load_failure) {
+                    load_failure = Some(match batch.core.first_caller(*i) {
+                        Some(index) => batch.core.command_error(index, e),
+                        None => e,
+                    });
+                }
+            }
             for reply in results {
                 batch.reply(Ok(reply))?;
             }
-            Ok(())
+            load_failure.map_or(Ok(()), Err)
         }
         Ok(Value::Nil) => Err(Error::WatchConflict),
         Ok(other) => Err(Error::conversion::<Vec<Value>>(&other)),

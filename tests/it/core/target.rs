@@ -363,9 +363,9 @@ fn req_only_connection_runs_transactions_with_multi_exec() {
             .unwrap();
         assert_eq!((ok, a1, a2, e.as_str(), n), (true, 3, 6, "hi", 16));
         let expected = [
-            "SCRIPT LOAD",
-            "SCRIPT LOAD",
             "MULTI",
+            "SCRIPT LOAD",
+            "SCRIPT LOAD",
             "SET",
             "EVALSHA",
             "EVALSHA",

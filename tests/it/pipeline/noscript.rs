@@ -31,6 +31,17 @@ fn script_flushed_by_another_client_fails_once_then_reloads() {
             other.script_flush(FlushMode::Sync).unwrap();
             assert!(!multiply.exists().unwrap());
 
+            if atomic {
+                // A transaction loads its scripts inside MULTI whatever the connection
+                // believes: the flush cannot make it fail or apply only part of it.
+                let before = Stats::of(&observer);
+                assert_eq!(batch(5).unwrap().1, 10, "{protocol:?} atomic");
+                let after = Stats::of(&observer);
+                assert_eq!(before.delta(&after, "script|load"), 1);
+                assert_eq!(before.delta(&after, "set"), 2);
+                assert!(multiply.exists().unwrap());
+                continue;
+            }
             // The connection believes the script is cached: NOSCRIPT on that command, the
             // other commands applied, nothing replayed.
             let before = Stats::of(&observer);
@@ -148,4 +159,50 @@ fn a_script_that_failed_to_compile_is_not_remembered_as_cached() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// An atomic batch that carries a script is all or nothing while another client flushes the
+/// script cache every 5 ms: every batch succeeds (its scripts are loaded inside the
+/// transaction), and the plain command beside the script was applied exactly as often as the
+/// script ran.
+#[test]
+fn atomic_batches_stay_whole_under_a_flush_storm() {
+    let server = RedisServer::start();
+    let client = server.client();
+    client.flushdb().unwrap();
+    let bump = client.register_script("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (mut ok, mut failed) = (0i64, Vec::new());
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let flusher = server.client();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                flusher.script_flush(FlushMode::Sync).unwrap();
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        });
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        while std::time::Instant::now() < deadline {
+            let result: Result<(i64, i64), Error> = client
+                .pipeline()
+                .atomic()
+                .incr_by("plain", 1)
+                .script(&bump, "scripted", 1)
+                .execute();
+            match result {
+                Ok((a, b)) if a == b => ok += 1,
+                other => failed.push(format!("{other:?}")),
+            }
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    assert!(
+        failed.is_empty(),
+        "{} failed: {:?}",
+        failed.len(),
+        &failed[..failed.len().min(5)]
+    );
+    assert!(ok > 100, "only {ok} batches in 2 s");
+    assert_eq!(client.get::<i64>("plain").unwrap(), ok);
+    assert_eq!(client.get::<i64>("scripted").unwrap(), ok);
 }

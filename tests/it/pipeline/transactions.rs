@@ -202,9 +202,10 @@ fn manual_watch_on_a_connection_gives_watch_conflict() {
 
 #[test]
 fn a_transaction_failing_before_exec_leaves_no_watch() {
-    // A user who may not run SCRIPT EXISTS, and a script too large to load without asking:
-    // the batch fails at the preload, before EXEC, with the key watched. The connection must
-    // go back to the pool without that WATCH.
+    // A user who may not run SCRIPT LOAD: the load a transaction queues after MULTI is
+    // refused, so the batch fails (EXEC aborts it) with the key watched. The connection must
+    // go back to the pool without that WATCH. (A transaction used to fail before EXEC here, at
+    // a SCRIPT EXISTS ahead of MULTI; it now loads its scripts inside MULTI and asks nothing.)
     let server = RedisServer::start();
     let admin = server.client();
     let _: () = admin
@@ -216,7 +217,7 @@ fn a_transaction_failing_before_exec_leaves_no_watch() {
                 .arg(">pw")
                 .arg("~*")
                 .arg("+@all")
-                .arg("-script|exists"),
+                .arg("-script|load"),
         )
         .unwrap();
     let client = server
