@@ -71,6 +71,10 @@ fn run_batch(batch: &mut Batch<'_>, conn: &Connection) -> Result<(), Failure> {
     // unanswered, so neither side's buffers can fill up and stall the other.
     for k in 0..=last {
         let body = batch.segments.segment(k);
+        if k > 0 {
+            // Each segment has the whole timeout for its write and its replies.
+            wire.start_segment();
+        }
         let with_preamble = k == 0 && !preamble.is_empty();
         let with_exec = k == last && batch.atomic;
         // Only a segment with something around it is assembled; a plain one goes out as it is.

@@ -7,15 +7,17 @@ use crate::info::{ConnectionInfo, Protocol};
 use crate::resp::{Decoder, Value};
 use crate::types::FromValue;
 use std::cell::{RefCell, RefMut};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
+mod deadline;
 mod handshake;
 mod reader;
 mod scripts;
 mod stream;
 mod wire;
 
+use deadline::{Deadlines, Timed};
 pub(crate) use reader::Reader;
 pub(crate) use scripts::ScriptCache;
 use stream::{io_error, Stream};
@@ -66,7 +68,8 @@ struct Inner {
     decoder: Decoder,
     broken: bool,
     protocol: Protocol,
-    read_timeout: Option<Duration>,
+    /// The read and write deadlines of the call in progress.
+    deadlines: Deadlines,
     /// Scripts confirmed in this server's cache since this connection opened.
     scripts: ScriptCache,
     /// When the connection last went back to a pool.
@@ -113,6 +116,7 @@ impl Connection {
     /// Like [`Connection::open`], but with `select` false skips `SELECT` and
     /// `CLIENT SETNAME`, which a server busy with a script refuses (`SCRIPT KILL` needs neither).
     pub(crate) fn open_with(info: &ConnectionInfo, select: bool) -> Result<Connection> {
+        let started = Instant::now();
         let stream = Stream::connect(info)?;
         let conn = Connection {
             inner: RefCell::new(Inner {
@@ -123,16 +127,16 @@ impl Connection {
                 decoder: Decoder::new(info.limits),
                 broken: false,
                 protocol: info.protocol,
-                read_timeout: info.read_timeout,
+                deadlines: Deadlines::new(info.read_timeout, info.write_timeout),
                 scripts: ScriptCache::default(),
                 idle_since: Instant::now(),
             }),
         };
-        // The handshake is part of connecting: a server that accepts but never answers must
-        // not block for ever when only a connect timeout is set.
-        let bounded = info.read_timeout.is_none() && info.connect_timeout.is_some();
-        if bounded {
-            conn.set_read_timeout(info.connect_timeout)?;
+        // The handshake is part of connecting: the connect timeout bounds it as a whole (a
+        // server that accepts but never answers, or answers a byte at a time).
+        if let Ok(mut inner) = conn.inner.try_borrow_mut() {
+            let by = info.connect_timeout.and_then(|t| started.checked_add(t));
+            inner.deadlines.start_until(by);
         }
         conn.handshake(info, select).map_err(|e| match e {
             Error::Timeout { .. } => Error::Timeout {
@@ -140,9 +144,6 @@ impl Connection {
             },
             other => other,
         })?;
-        if bounded {
-            conn.set_read_timeout(None)?;
-        }
         Ok(conn)
     }
 
@@ -193,6 +194,7 @@ impl Connection {
     pub(crate) fn wire(&self) -> Result<Wire<'_>> {
         let mut inner = self.lock()?;
         inner.ensure_in_step()?;
+        inner.deadlines.start_call();
         Ok(Wire { inner })
     }
 
@@ -250,6 +252,7 @@ impl Connection {
         let mut inner = self.lock()?;
         inner.ensure_in_step()?;
         inner.sent(cmd.encoded());
+        inner.deadlines.start_call();
         inner.write_all(cmd.encoded())?;
         Ok(inner)
     }
@@ -280,6 +283,7 @@ impl Connection {
         not_empty(cmd)?;
         let mut inner = self.lock()?;
         inner.sent(cmd.encoded());
+        inner.deadlines.start_call();
         inner.write_all(cmd.encoded())
     }
 
@@ -298,7 +302,9 @@ impl Connection {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn recv(&self) -> Result<Value> {
-        self.lock()?.recv_any()
+        let mut inner = self.lock()?;
+        inner.deadlines.start_call();
+        inner.recv_any()
     }
 
     /// Returns `true` once an error has made this connection unusable.
@@ -354,10 +360,12 @@ impl Connection {
     /// ```
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> Result<()> {
         let mut inner = self.lock()?;
-        let set = inner.stream.set_read_timeout(timeout).map_err(Error::Io);
-        inner.check(set)?;
-        inner.read_timeout = timeout;
-        Ok(())
+        let inner = &mut *inner;
+        let set = inner
+            .deadlines
+            .set_read_timeout(&inner.stream, timeout)
+            .map_err(Error::Io);
+        inner.check(set)
     }
 
     /// The read timeout in force.
@@ -374,7 +382,10 @@ impl Connection {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn read_timeout(&self) -> Option<Duration> {
-        self.inner.try_borrow().ok().and_then(|i| i.read_timeout)
+        self.inner
+            .try_borrow()
+            .ok()
+            .and_then(|i| i.deadlines.read_timeout())
     }
 
     /// For the pool: notes when the connection went idle.
@@ -424,7 +435,11 @@ impl Inner {
     fn write_counted(&mut self, bytes: &[u8]) -> (usize, Result<()>) {
         let mut sent = 0;
         while sent < bytes.len() {
-            match self.stream.write(&bytes[sent..]) {
+            let written = self
+                .deadlines
+                .before_write(&self.stream)
+                .and_then(|()| self.stream.write(&bytes[sent..]));
+            match written {
                 Ok(0) => {
                     let e =
                         io::Error::new(io::ErrorKind::WriteZero, "the socket accepted no bytes");
@@ -535,7 +550,16 @@ impl Inner {
                 if let Some((data, missing)) = self.decoder.pending_bulk() {
                     if missing >= DIRECT_READ_MIN {
                         // Read the rest of a large payload straight into the reply's buffer.
-                        let got = self.stream.read_exact_into(data, missing);
+                        let got = if self.deadlines.reads_bounded() {
+                            // Read by read, each within the call's deadline.
+                            let timed = Timed {
+                                stream: &mut self.stream,
+                                deadlines: &mut self.deadlines,
+                            };
+                            io::Read::read_to_end(&mut io::Read::take(timed, missing as u64), data)
+                        } else {
+                            self.stream.read_exact_into(data, missing)
+                        };
                         if got.map_err(|e| io_error(e, Operation::Read))? < missing {
                             return Err(closed());
                         }
@@ -560,10 +584,12 @@ impl Inner {
             let len = self.rbuf.len() * 2;
             self.rbuf.resize(len, 0);
         }
-        let n = self
-            .stream
-            .read(&mut self.rbuf[self.rend..])
-            .map_err(|e| io_error(e, Operation::Read))?;
+        let n = deadline::read(
+            &mut self.stream,
+            &mut self.deadlines,
+            &mut self.rbuf[self.rend..],
+        )
+        .map_err(|e| io_error(e, Operation::Read))?;
         if n == 0 {
             return Err(closed());
         }

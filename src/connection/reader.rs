@@ -44,8 +44,10 @@ impl<'a> Reader<'a> {
         self.depth
     }
 
-    /// Writes the next part of a batch while its replies are read.
+    /// Writes the next segment of a batch while its replies are read; the segment's deadlines
+    /// start now.
     pub(crate) fn write_counted(&mut self, bytes: &[u8]) -> (usize, Result<()>) {
+        self.inner.deadlines.start_call();
         self.inner.write_counted(bytes)
     }
 

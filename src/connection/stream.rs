@@ -67,6 +67,16 @@ impl Stream {
         }
     }
 
+    pub(super) fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => s.set_write_timeout(timeout),
+            #[cfg(unix)]
+            Stream::Unix(s) => s.set_write_timeout(timeout),
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => s.get_ref().set_write_timeout(timeout),
+        }
+    }
+
     /// Checks, without blocking, that an idle connection was not closed by the server and has
     /// no stray bytes waiting (either would make the next reply wrong).
     pub(super) fn is_idle_and_open(&mut self) -> bool {

@@ -18,6 +18,11 @@ impl Wire<'_> {
         self.inner.write_counted(bytes)
     }
 
+    /// A new segment of the batch goes out: its deadlines start now.
+    pub(crate) fn start_segment(&mut self) {
+        self.inner.deadlines.start_call();
+    }
+
     /// Reads one reply, skipping out-of-band pushes; an error reply is a [`Value::Error`].
     pub(crate) fn recv(&mut self) -> Result<Value> {
         self.inner.recv()
