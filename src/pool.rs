@@ -90,6 +90,8 @@ struct State {
     timeouts: u64,
     /// Callers waiting for a connection: only then is a wake-up worth its system call.
     waiters: usize,
+    /// The process the connections belong to: a child of `fork()` must not use its parent's.
+    pid: u32,
 }
 
 impl Pool {
@@ -99,7 +101,10 @@ impl Pool {
         Pool {
             info,
             config,
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                pid: std::process::id(),
+                ..State::default()
+            }),
             script_flushes: AtomicU64::new(0),
             freed: Condvar::new(),
         }
@@ -123,6 +128,7 @@ impl Pool {
         &self,
         f: impl FnOnce(&Connection) -> Result<R>,
     ) -> Option<Result<R>> {
+        self.leave_parent_connections();
         Some(self.take_idle()?.run(f))
     }
 
@@ -145,6 +151,7 @@ impl Pool {
     }
 
     fn checkout(&self) -> Result<Pooled<'_>> {
+        self.leave_parent_connections();
         let deadline = self.config.wait_timeout.map(|t| Instant::now() + t);
         loop {
             if let Some(conn) = self.take_idle() {
@@ -175,6 +182,23 @@ impl Pool {
             let waited = self.freed.wait_timeout(state, wait);
             let mut state = waited.map_or_else(|p| p.into_inner().0, |(s, _)| s);
             state.waiters -= 1;
+        }
+    }
+
+    /// In a child process after `fork()`, forgets the parent's connections without touching
+    /// them: closing them could not harm the parent (the child holds copies of the sockets),
+    /// but a TLS connection says goodbye when dropped, and any use would interleave with the
+    /// parent's. They are leaked, not dropped; the child opens its own.
+    fn leave_parent_connections(&self) {
+        let pid = std::process::id();
+        let mut state = self.state();
+        if state.pid != pid {
+            for conn in state.idle.drain(..) {
+                std::mem::forget(conn);
+            }
+            state.open = 0;
+            state.waiters = 0;
+            state.pid = pid;
         }
     }
 

@@ -18,6 +18,9 @@ use std::sync::Arc;
 
 mod builder;
 
+/// How many times [`Client::transaction`] runs before giving up on watch conflicts.
+const TRANSACTION_ATTEMPTS: usize = 100;
+
 pub use builder::ClientBuilder;
 
 /// A client for one server, shared by reference across threads.
@@ -176,7 +179,8 @@ impl Client {
 
     /// Runs an optimistic transaction: `WATCH` the keys, call `f` (which may read through the
     /// connection it is given, and queues writes on the pipeline), then `MULTI`/`EXEC` the
-    /// queue. If a watched key changed, `EXEC` is refused and the whole thing runs again, as
+    /// queue. If a watched key changed, `EXEC` is refused and the whole thing runs again (up to
+    /// 100 times, then [`Error::WatchConflict`]; [`Client::transaction_retries`] sets the bound), as
     /// redis-py's `transaction()` does. Returns the `EXEC` replies converted to `T`.
     ///
     /// Everything happens on one pinned connection; if `f` fails, `UNWATCH` is sent before the
@@ -195,13 +199,47 @@ impl Client {
     /// })?;
     /// # Ok::<(), redline::Error>(())
     /// ```
-    pub fn transaction<K, T, F>(&self, keys: K, mut f: F) -> Result<T>
+    pub fn transaction<K, T, F>(&self, keys: K, f: F) -> Result<T>
     where
         K: ToArgs,
         T: FromValue,
         F: FnMut(&Connection, &mut Pipeline<'_>) -> Result<()>,
     {
+        self.transaction_retries(keys, TRANSACTION_ATTEMPTS, f)
+    }
+
+    /// Like [`Client::transaction`], with the number of attempts bounded by `attempts` (at
+    /// least 1): once that many `EXEC`s were refused because a watched key changed, it returns
+    /// [`Error::WatchConflict`]. [`Client::transaction`] allows 100, so that a key written
+    /// without pause by others cannot keep a caller looping for ever.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use redline::{Client, Commands, Error};
+    ///
+    /// let client = Client::open("redis://127.0.0.1:6379")?;
+    /// let outcome = client.transaction_retries(&["hot"], 3, |conn, pipe| {
+    ///     let n: i64 = conn.get::<Option<i64>>("hot")?.unwrap_or(0);
+    ///     pipe.set("hot", n + 1).ignore();
+    ///     Ok(())
+    /// });
+    /// match outcome {
+    ///     Ok(()) => {}
+    ///     Err(Error::WatchConflict) => eprintln!("too busy: gave up after 3 attempts"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn transaction_retries<K, T, F>(&self, keys: K, attempts: usize, mut f: F) -> Result<T>
+    where
+        K: ToArgs,
+        T: FromValue,
+        F: FnMut(&Connection, &mut Pipeline<'_>) -> Result<()>,
+    {
+        let mut left = attempts.max(1);
         self.with_conn(|conn| loop {
+            left -= 1;
             conn.req(cmd("WATCH").arg(&keys))?;
             let mut pipe = conn.pipeline();
             pipe.atomic();
@@ -211,7 +249,8 @@ impl Client {
             });
             match attempt {
                 Ok(Some(result)) => return Ok(result),
-                Err(Error::WatchConflict) => continue,
+                // EXEC cleared the WATCH; the next attempt watches again.
+                Err(Error::WatchConflict) if left > 0 => continue,
                 // Nothing queued, the closure failed, or the batch failed (maybe before EXEC
                 // cleared the WATCH): clear it so no stale WATCH reaches the pool's next user.
                 unfinished => {

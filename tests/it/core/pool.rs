@@ -417,3 +417,51 @@ fn script_kill_gets_through_while_the_only_pooled_connection_runs_the_script() {
         client.del("after_kill").unwrap();
     }
 }
+
+/// After `fork()`, the child's calls never go through the parent's pooled connections: it
+/// opens its own, and the parent's connection still works afterwards.
+#[test]
+fn a_forked_child_opens_its_own_connections() {
+    let server = RedisServer::start();
+    let client = server.client();
+    let parent_id: i64 = client.query(&command(&["CLIENT", "ID"])).unwrap();
+    assert_eq!(client.pool_stats().idle, 1);
+    // SAFETY (test only): the child uses only this thread's client and leaves with `_exit`,
+    // running no destructor of the parent's test harness.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        let code = match client.query::<i64>(&command(&["CLIENT", "ID"])) {
+            Ok(id) if id != parent_id && client.incr("forked").is_ok() => 0,
+            Ok(_) => 1,
+            Err(_) => 2,
+        };
+        // SAFETY: ends the child at once.
+        unsafe { libc::_exit(code) };
+    }
+    let mut status = 0;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        // SAFETY: waits for our own child without blocking.
+        let done = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        if done == pid {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            // SAFETY: our own child, stuck.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            panic!("the forked child did not finish");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(libc::WIFEXITED(status), "status {status}");
+    assert_eq!(
+        libc::WEXITSTATUS(status),
+        0,
+        "the child reused the parent's connection"
+    );
+    assert_eq!(client.get::<i64>("forked").unwrap(), 1);
+    // The parent's pooled connection is the same one, still in step.
+    let again: i64 = client.query(&command(&["CLIENT", "ID"])).unwrap();
+    assert_eq!(again, parent_id);
+}
