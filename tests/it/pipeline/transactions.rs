@@ -256,14 +256,13 @@ fn transaction_gives_up_after_its_attempts_on_watch_conflicts() {
     // Another client writes the watched key inside every attempt: EXEC is always refused.
     let mut attempts = 0;
     let err = client
-        .transaction_retries(["contended"], 3, |conn, pipe| {
+        .transaction_retries::<_, (), _>(["contended"], 3, |conn, pipe| {
             attempts += 1;
             let n: i64 = conn.get("contended")?;
             other.set("contended", n + 100).unwrap();
             pipe.set("contended", n + 1).ignore();
             Ok(())
         })
-        .map(|()| ())
         .unwrap_err();
     assert!(matches!(err, Error::WatchConflict), "{err:?}");
     assert_eq!(attempts, 3);
@@ -271,12 +270,11 @@ fn transaction_gives_up_after_its_attempts_on_watch_conflicts() {
     // The pooled connection carries no WATCH: a transaction on it goes through at once.
     let mut again = 0;
     client
-        .transaction_retries(["contended"], 1, |_, pipe| {
+        .transaction_retries::<_, (), _>(["contended"], 1, |_, pipe| {
             again += 1;
             pipe.set("contended", 7).ignore();
             Ok(())
         })
-        .map(|()| ())
         .unwrap();
     assert_eq!((again, client.get::<i64>("contended").unwrap()), (1, 7));
 }
