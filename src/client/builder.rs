@@ -207,6 +207,25 @@ impl ClientBuilder {
         self
     }
 
+    /// How long a connect refused before anything was sent is retried, with backoff and
+    /// jitter ([`ConnectionInfo::connect_retry_budget`]). Defaults to 1 s; `Duration::ZERO`
+    /// fails at the first refusal.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = redline::Client::builder()
+    ///     .connect_retry_budget(Duration::from_secs(3))
+    ///     .build();
+    /// assert_eq!(client.connection_info().connect_retry_budget(), Duration::from_secs(3));
+    /// ```
+    pub fn connect_retry_budget(mut self, budget: Duration) -> Self {
+        self.info.connect_retry_budget = budget;
+        self
+    }
+
     /// How long a read may wait. Defaults to none (wait for ever, as blocking commands need).
     ///
     /// # Example

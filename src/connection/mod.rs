@@ -117,7 +117,7 @@ impl Connection {
     /// `CLIENT SETNAME`, which a server busy with a script refuses (`SCRIPT KILL` needs neither).
     pub(crate) fn open_with(info: &ConnectionInfo, select: bool) -> Result<Connection> {
         let started = Instant::now();
-        let stream = Stream::connect(info)?;
+        let stream = connect_retrying(info, started)?;
         let conn = Connection {
             inner: RefCell::new(Inner {
                 stream,
@@ -596,6 +596,45 @@ impl Inner {
         self.rend += n;
         Ok(())
     }
+}
+
+/// Connects, retrying within the budget while the connect fails before anything was sent
+/// (refused, reset, aborted, a Unix socket not there yet), with exponential backoff and jitter
+/// so that many clients do not retry in step.
+fn connect_retrying(info: &ConnectionInfo, started: Instant) -> Result<Stream> {
+    let mut pause = Duration::from_millis(10);
+    loop {
+        let error = match Stream::connect(info) {
+            Ok(stream) => return Ok(stream),
+            Err(Error::Io(e)) if retryable(&e) => Error::Io(e),
+            Err(other) => return Err(other),
+        };
+        let jittered = pause / 2 + pause.mul_f64(jitter() / 2.0);
+        let spent = started.elapsed();
+        if spent + jittered > info.connect_retry_budget {
+            return Err(error);
+        }
+        std::thread::sleep(jittered);
+        pause = (pause * 2).min(Duration::from_millis(250));
+    }
+}
+
+fn retryable(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::NotFound
+    )
+}
+
+/// A number in [0, 1), different on every call and in every process.
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(u64::from(std::process::id()));
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// An empty command gets no reply from the server at all; sending one would leave the caller

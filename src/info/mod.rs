@@ -123,6 +123,8 @@ pub struct ConnectionInfo {
     pub(crate) password: Option<Password>,
     pub(crate) protocol: Protocol,
     pub(crate) connect_timeout: Option<Duration>,
+    /// How long a refused connect is retried (see [`ConnectionInfo::connect_retry_budget`]).
+    pub(crate) connect_retry_budget: Duration,
     pub(crate) read_timeout: Option<Duration>,
     pub(crate) write_timeout: Option<Duration>,
     pub(crate) client_name: Option<String>,
@@ -131,6 +133,8 @@ pub struct ConnectionInfo {
 
 /// Defaults to 10 seconds: a connect should not hang on an unreachable host.
 pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Covers a server restart of about a second: every connect refused meanwhile is retried.
+pub(crate) const DEFAULT_CONNECT_RETRY_BUDGET: Duration = Duration::from_secs(1);
 
 impl Default for ConnectionInfo {
     fn default() -> Self {
@@ -145,6 +149,7 @@ impl Default for ConnectionInfo {
             password: None,
             protocol: Protocol::Resp2,
             connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
+            connect_retry_budget: DEFAULT_CONNECT_RETRY_BUDGET,
             read_timeout: None,
             write_timeout: None,
             client_name: None,
@@ -289,6 +294,26 @@ impl ConnectionInfo {
     /// ```
     pub fn connect_timeout(&self) -> Option<Duration> {
         self.connect_timeout
+    }
+
+    /// How long a connect that failed before anything was sent (refused, reset or aborted
+    /// during connect, or a Unix socket not there yet) is retried, with exponential backoff
+    /// and jitter (from 10 ms, doubling, at most 250 ms apart). A server restarting within that
+    /// time costs no failed call; nothing that may have reached a server is ever re-sent.
+    /// Defaults to 1 s; zero tries once.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::ConnectionInfo;
+    /// use std::time::Duration;
+    ///
+    /// let info = ConnectionInfo::from_url("redis://127.0.0.1")?;
+    /// assert_eq!(info.connect_retry_budget(), Duration::from_secs(1)); // the default
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn connect_retry_budget(&self) -> Duration {
+        self.connect_retry_budget
     }
 
     /// The read timeout.

@@ -104,8 +104,11 @@ fn connect_to_closed_port_fails_fast() {
         .host("127.0.0.1")
         .port(port)
         .connect_timeout(Some(Duration::from_secs(2)))
+        .connect_retry_budget(Duration::ZERO)
         .build();
+    let started = std::time::Instant::now();
     let err = client.ping().unwrap_err();
+    assert!(started.elapsed() < Duration::from_millis(200));
     match &err {
         Error::Io(e) => assert_eq!(e.kind(), ErrorKind::ConnectionRefused, "{e}"),
         other => panic!("{other:?}"),
@@ -244,4 +247,38 @@ fn blocking_pop_on_dedicated_connection() {
         let popped: Option<(String, String)> = conn.query(&command(&["BLPOP", &key, "1"])).unwrap();
         assert_eq!(popped, None);
     }
+}
+
+#[test]
+fn a_refused_connect_is_retried_within_the_budget() {
+    // Nothing listens: the default budget (1 s) is spent retrying, then the refusal is
+    // reported.
+    let port = closed_port();
+    let client = Client::builder().host("127.0.0.1").port(port).build();
+    let started = std::time::Instant::now();
+    let err = client.ping().unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        matches!(&err, Error::Io(e) if e.kind() == ErrorKind::ConnectionRefused),
+        "{err:?}"
+    );
+    assert!(took >= Duration::from_millis(700), "gave up after {took:?}");
+    assert!(took < Duration::from_millis(1500), "retried for {took:?}");
+
+    // A server that restarts within the budget costs no failed call.
+    let mut server = RedisServer::start();
+    let client = server.client();
+    client.set("k", 1).unwrap();
+    server.kill();
+    let calls = std::thread::scope(|s| {
+        let caller = s.spawn(|| {
+            std::thread::sleep(Duration::from_millis(50));
+            (0..20).map(|_| client.ping()).collect::<Vec<_>>()
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        server.restart();
+        caller.join().unwrap()
+    });
+    let failed: Vec<_> = calls.iter().filter(|r| r.is_err()).collect();
+    assert!(failed.is_empty(), "{failed:?}");
 }
