@@ -238,7 +238,6 @@ impl Pool {
         }
         let mut state = self.state();
         if state.idle.len() < self.config.max_idle {
-            conn.mark_idle();
             state.idle.push(conn);
             self.wake(state);
         } else {

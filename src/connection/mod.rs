@@ -25,8 +25,6 @@ pub(crate) use wire::Wire;
 
 /// Size of the read buffer; it grows only for a status line longer than this.
 const READ_BUF: usize = 64 * 1024;
-/// A pooled connection idle at least this long is probed before reuse.
-const PROBE_AFTER: Duration = Duration::from_millis(1);
 /// A bulk payload at least this large is read straight into the reply's own buffer.
 const DIRECT_READ_MIN: usize = 32 * 1024;
 
@@ -72,8 +70,8 @@ struct Inner {
     deadlines: Deadlines,
     /// Scripts confirmed in this server's cache since this connection opened.
     scripts: ScriptCache,
-    /// When the connection last went back to a pool.
-    idle_since: Instant,
+    /// The socket was probed just now (by the pool's check-out): the request skips its own.
+    probed: bool,
 }
 
 impl std::fmt::Debug for Connection {
@@ -129,7 +127,7 @@ impl Connection {
                 protocol: info.protocol,
                 deadlines: Deadlines::new(info.read_timeout, info.write_timeout),
                 scripts: ScriptCache::default(),
-                idle_since: Instant::now(),
+                probed: false,
             }),
         };
         // The handshake is part of connecting: the connect timeout bounds it as a whole (a
@@ -388,27 +386,18 @@ impl Connection {
             .and_then(|i| i.deadlines.read_timeout())
     }
 
-    /// For the pool: notes when the connection went idle.
-    pub(crate) fn mark_idle(&self) {
-        if let Ok(mut inner) = self.inner.try_borrow_mut() {
-            inner.idle_since = Instant::now();
-        }
-    }
-
-    /// For the pool: true when the connection is idle, in step, and (once it has been idle for
-    /// a while) still open with no stray bytes waiting on the socket.
-    ///
-    /// The socket probe costs three system calls, so a connection idle for less than
-    /// [`PROBE_AFTER`] skips it: no server restarts that fast, so a probe could only turn the
-    /// same failure into another error, and stray bytes already buffered are caught anyway.
+    /// For the pool: true when the connection is in step, nothing waits on its socket and the
+    /// server has not closed it (a restart shows here, before a command is risked). The
+    /// request that follows does not probe the socket again.
     pub(crate) fn is_reusable(&self) -> bool {
         match self.inner.try_borrow_mut() {
             Ok(mut inner) => {
-                !inner.broken
+                let fit = !inner.broken
                     && inner.ensure_in_step().is_ok()
                     && inner.rpos == inner.rend
-                    && inner.decoder.is_idle()
-                    && (inner.idle_since.elapsed() < PROBE_AFTER || inner.stream.is_idle_and_open())
+                    && inner.decoder.is_idle();
+                inner.probed = fit;
+                fit
             }
             Err(_) => false,
         }
@@ -490,6 +479,11 @@ impl Inner {
     /// partly arrived one, for its own. Pushes, whole or partial, are left alone (`recv`
     /// skips them).
     fn ensure_in_step(&mut self) -> Result<()> {
+        if self.rpos == self.rend && self.decoder.is_idle() && !std::mem::take(&mut self.probed) {
+            // Nothing buffered: a reply may still be waiting on the socket, sent after the
+            // last call returned (or the server may have hung up).
+            self.read_waiting()?;
+        }
         while self.rpos != self.rend {
             let decoded = self.decoder.decode(&self.rbuf[self.rpos..self.rend]);
             let (used, value) = self.check(decoded.map_err(Error::from))?;
@@ -512,6 +506,27 @@ impl Inner {
             Ok(())
         } else {
             self.unsolicited()
+        }
+    }
+
+    /// Takes into the buffer whatever already waits on the socket, without blocking.
+    fn read_waiting(&mut self) -> Result<()> {
+        self.rpos = 0;
+        self.rend = 0;
+        match self.stream.read_waiting(&mut self.rbuf) {
+            Ok(None) => Ok(()),
+            Ok(Some(0)) => {
+                self.broken = true;
+                Err(closed())
+            }
+            Ok(Some(n)) => {
+                self.rend = n;
+                Ok(())
+            }
+            Err(e) => {
+                self.broken = true;
+                Err(io_error(e, Operation::Read))
+            }
         }
     }
 

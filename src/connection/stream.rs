@@ -77,40 +77,44 @@ impl Stream {
         }
     }
 
-    /// Checks, without blocking, that an idle connection was not closed by the server and has
-    /// no stray bytes waiting (either would make the next reply wrong).
-    pub(super) fn is_idle_and_open(&mut self) -> bool {
-        fn probe(
+    /// Reads what is already waiting on the socket, without blocking: `None` when nothing is,
+    /// `Some(0)` when the server closed the connection. Three system calls (about 0.3 µs on
+    /// loopback); before every request, so that a reply nobody asked for is never taken for
+    /// the next one. Over TLS only a closed socket is seen: records may legitimately wait
+    /// there (session tickets), and they cannot be told from data without decrypting.
+    pub(super) fn read_waiting(&mut self, buf: &mut [u8]) -> io::Result<Option<usize>> {
+        fn now<T>(
             nonblocking: impl Fn(bool) -> io::Result<()>,
-            read: impl FnOnce() -> io::Result<usize>,
-        ) -> bool {
-            if nonblocking(true).is_err() {
-                return false;
-            }
-            let alive = matches!(read(), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
-            nonblocking(false).is_ok() && alive
+            mut read: impl FnMut() -> io::Result<T>,
+        ) -> io::Result<Option<T>> {
+            nonblocking(true)?;
+            let got = loop {
+                match read() {
+                    Ok(n) => break Ok(Some(n)),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(None),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => break Err(e),
+                }
+            };
+            nonblocking(false)?;
+            got
         }
-        let mut byte = [0u8; 1];
         match self {
             Stream::Tcp(s) => {
                 let s2 = &*s;
-                probe(|on| s2.set_nonblocking(on), || s2.peek(&mut byte))
+                now(|on| s2.set_nonblocking(on), || (&*s2).read(buf))
             }
             #[cfg(unix)]
             Stream::Unix(s) => {
                 let s2 = &*s;
-                probe(|on| s2.set_nonblocking(on), || (&*s2).read(&mut byte))
+                now(|on| s2.set_nonblocking(on), || (&*s2).read(buf))
             }
-            // TLS may legitimately have records waiting (session tickets); only a closed
-            // socket counts as dead.
             #[cfg(feature = "tls")]
             Stream::Tls(s) => {
                 let tcp = s.get_ref();
-                if tcp.set_nonblocking(true).is_err() {
-                    return false;
-                }
-                let open = !matches!(tcp.peek(&mut byte), Ok(0));
-                tcp.set_nonblocking(false).is_ok() && open
+                let mut byte = [0u8; 1];
+                let seen = now(|on| tcp.set_nonblocking(on), || tcp.peek(&mut byte))?;
+                Ok(seen.filter(|&n| n == 0))
             }
         }
     }

@@ -98,3 +98,50 @@ fn partly_arrived_stray_reply_is_not_taken_by_the_next_command() {
     );
     assert!(conn.is_broken());
 }
+
+#[test]
+fn a_stray_reply_arriving_after_the_call_is_never_taken_by_the_next_one() {
+    // The stray reply comes 30 ms after the answer, when the buffer is empty: on a dedicated
+    // connection the next request must see it on the socket and refuse to start.
+    let fake = Fake::start(vec![vec![
+        Step::Read,
+        Step::Write(b"$3\r\none\r\n".to_vec()),
+        Step::Pause(Duration::from_millis(30)),
+        Step::Write(b"$5\r\nstray\r\n".to_vec()),
+        Step::Read,
+        Step::Write(b"$3\r\ntwo\r\n".to_vec()),
+    ]]);
+    let conn = fake.connection();
+    assert_eq!(conn.get::<String>("k").unwrap(), "one");
+    fake.wait_for_writes(2);
+    let err = conn.get::<String>("k").unwrap_err();
+    assert!(
+        matches!(err, Error::Protocol(ProtocolError::UnsolicitedReply)),
+        "{err:?}"
+    );
+    assert!(conn.is_broken());
+    assert_eq!(fake.commands().len(), 1, "the second GET must not be sent");
+}
+
+#[test]
+fn a_stray_reply_on_a_pooled_connection_reused_at_once_is_caught() {
+    // The pooled connection is reused well within 1 ms of the stray's arrival: the check on
+    // checkout probes the socket every time, and the call goes to a fresh connection.
+    let fake = Fake::start(vec![
+        vec![
+            Step::Read,
+            Step::Write(b"$3\r\none\r\n".to_vec()),
+            Step::Pause(Duration::from_millis(30)),
+            Step::Write(b"$5\r\nstray\r\n".to_vec()),
+        ],
+        reply(b"$3\r\ntwo\r\n", false),
+    ]);
+    let client = fake.client();
+    assert_eq!(client.get::<String>("k").unwrap(), "one");
+    fake.wait_for_writes(2);
+    // Give the stray's bytes time to cross the loopback, then reuse the connection at once.
+    std::thread::sleep(Duration::from_millis(5));
+    let second = client.get::<String>("k").unwrap();
+    assert_eq!(second, "two", "the stray reply reached the next command");
+    assert_eq!(client.pool_stats().discarded, 1);
+}
