@@ -36,7 +36,7 @@
 //!
 //! [`Client::open`] takes `redis://[user:pass@]host[:port][/db][?protocol=3&timeout=2s]`,
 //! `rediss://` (TLS, with the `tls` feature) or `unix:///path/to/sock?db=N`; the full grammar
-//! is on [`ConnectionInfo`]. [`ClientBuilder`] sets the same things in code. Nothing connects
+//! is on [`ConnectionInfo`] (user and password are percent-encoded: `p%40ss` for `p@ss`). [`ClientBuilder`] sets the same things in code. Nothing connects
 //! until the first call.
 //!
 //! # Commands

@@ -37,7 +37,9 @@ impl ClientBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidUrl`](crate::Error::InvalidUrl).
+    /// [`Error::InvalidUrl`](crate::Error::InvalidUrl), which never shows the user name or
+    /// password; [`Error::TlsNotEnabled`](crate::Error::TlsNotEnabled) for `rediss://` when
+    /// the `tls` feature is off.
     ///
     /// # Example
     ///
@@ -135,7 +137,9 @@ impl ClientBuilder {
         self
     }
 
-    /// The ACL user. Defaults to none (the `default` user).
+    /// The ACL user. Defaults to none (the `default` user). It is sent only together with a
+    /// [`password`](ClientBuilder::password): a user name alone sends no `AUTH`, as Redis has
+    /// none without a password (for a `nopass` user, set an empty password).
     ///
     /// # Example
     ///

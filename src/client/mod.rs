@@ -62,12 +62,18 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// Creates a client from a URL such as `redis://[user:pass@]host:port/db?protocol=3`
-    /// (the grammar is on [`ConnectionInfo`]). No connection is made until the first call.
+    /// Creates a client from a URL such as
+    /// `redis://[[user][:password]@]host[:port][/db][?protocol=3]`, `rediss://...` (the `tls`
+    /// feature) or `unix:///path/to/redis.sock`; the grammar is on [`ConnectionInfo`]. A user
+    /// name or password holding `@`, `/`, `?` or `%` is percent-encoded (`%40`, `%2F`, `%3F`,
+    /// `%25`), and `user@` without a password sends no `AUTH`. No connection is made until the
+    /// first call.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidUrl`](crate::Error::InvalidUrl).
+    /// [`Error::InvalidUrl`](crate::Error::InvalidUrl), which never shows the user name or
+    /// password; [`Error::TlsNotEnabled`](crate::Error::TlsNotEnabled) for `rediss://` when
+    /// the `tls` feature is off (here, not at the first call).
     ///
     /// # Example
     ///
@@ -77,6 +83,8 @@ impl Client {
     /// let client = Client::open("redis://127.0.0.1:6379/1")?;
     /// assert_eq!(client.connection_info().db(), 1);
     /// assert!(Client::open("localhost:6379").is_err()); // no scheme
+    /// let client = Client::open("redis://app:p%40ss%2Fword@127.0.0.1")?; // password "p@ss/word"
+    /// assert_eq!(client.connection_info().username(), Some("app"));
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn open(url: &str) -> Result<Client> {

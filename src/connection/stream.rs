@@ -156,6 +156,7 @@ fn wrap_tls(host: &str, tcp: TcpStream) -> Result<Stream> {
     Ok(Stream::Tls(Box::new(tls)))
 }
 
+/// A backstop: `ConnectionInfo::from_url`, the only way to a TLS address, already refuses it.
 #[cfg(not(feature = "tls"))]
 fn wrap_tls(_host: &str, _tcp: TcpStream) -> Result<Stream> {
     Err(Error::TlsNotEnabled)

@@ -38,9 +38,9 @@ pub enum Protocol {
 /// ```
 /// use redline::{Addr, ConnectionInfo};
 ///
-/// let info = ConnectionInfo::from_url("rediss://[::1]:6380")?;
-/// assert_eq!(info.addr(), &Addr::Tcp { host: "::1".into(), port: 6380, tls: true });
-/// assert_eq!(info.addr().to_string(), "rediss://[::1]:6380");
+/// let info = ConnectionInfo::from_url("redis://[::1]:6380")?;
+/// assert_eq!(info.addr(), &Addr::Tcp { host: "::1".into(), port: 6380, tls: false });
+/// assert_eq!(info.addr().to_string(), "redis://[::1]:6380");
 /// # Ok::<(), redline::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,14 +92,31 @@ impl fmt::Debug for Password {
 ///
 /// - `redis://[[user][:password]@]host[:port][/db][?param=value&...]`, TCP; the host defaults to
 ///   `127.0.0.1` and the port to 6379; an IPv6 host goes in brackets (`redis://[::1]:6380`).
-/// - `rediss://...`, the same over TLS (the `tls` feature).
-/// - `unix:///path/to/redis.sock[?db=N&...]` (also `redis+unix://`).
+/// - `rediss://...`, the same over TLS. It needs the `tls` feature: without it the URL is refused
+///   at once with [`Error::TlsNotEnabled`], not at the first connection.
+/// - `unix:///path/to/redis.sock[?param=value&...]`, or with credentials
+///   `unix://[user][:password]@/path/to/redis.sock` (also `redis+unix://`).
+///
+/// Credentials:
+///
+/// - `user:password@` authenticates as an ACL user (`AUTH user password`, or `HELLO 3 AUTH`);
+/// - `:password@` sends the password alone (the `default` user, as `requirepass` expects);
+/// - `user@`, a user name with no password, sends **no** `AUTH` (Redis has no `AUTH` without a
+///   password), so the connection is the `default` user's. An ACL user with `nopass` is
+///   reached with an empty password, `user:@`. So `redis://secret@host` names a user
+///   `secret`; a password alone is written `redis://:secret@host`.
+/// - The user name and password are percent-decoded: `%40` is `@`, `%2F` is `/`, `%3A` is `:`,
+///   `%3F` is `?`, `%25` is `%`, and UTF-8 is written byte by byte (`%C3%A9` is `é`). A raw `@`,
+///   `/` or `?` in them cuts the URL in the wrong place: a raw `@` or `/` is refused with an
+///   [`Error::InvalidUrl`] saying which one to percent-encode (a raw `?` makes an unknown
+///   parameter, with the same hint). A `:` in the user name must be encoded; in the password it
+///   may stay raw (the first `:` separates the two).
 ///
 /// Parameters: `db`; `protocol` (`2`, `3`, `resp2`, `resp3`; defaults to 2); `timeout` (read
 /// and write), `connect_timeout`, `read_timeout`, `write_timeout`, in seconds (`0.5`) or with a
-/// unit (`250ms`, `2s`); `client_name`; and `username` / `password` (for `unix://`). User and
-/// password are percent-decoded. An unknown parameter is an error, so a typo is not silently
-/// ignored.
+/// unit (`250ms`, `2s`); `client_name`; and `username` / `password` (percent-decoded as well;
+/// the same rule for a user name without a password). An unknown parameter is an error, so a
+/// typo is not silently ignored.
 ///
 /// Its `Debug` output shows `******` for the password.
 ///
@@ -163,20 +180,39 @@ impl ConnectionInfo {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidUrl`] saying what was wrong; the password never appears in it.
+    /// [`Error::InvalidUrl`] saying what was wrong; no part of the user name or password
+    /// appears in it. [`Error::TlsNotEnabled`] for a `rediss://` URL when the `tls` feature
+    /// is off.
     ///
     /// # Example
     ///
     /// ```
-    /// use redline::ConnectionInfo;
+    /// use redline::{ConnectionInfo, Error};
     ///
     /// let info = ConnectionInfo::from_url("unix:///run/redis.sock?db=1&timeout=250ms")?;
     /// assert_eq!(info.db(), 1);
     /// assert!(ConnectionInfo::from_url("redis://h?timout=1").is_err()); // unknown parameter
+    ///
+    /// // A password with '@' and '/' is percent-encoded; left raw, the error says so.
+    /// let info = ConnectionInfo::from_url("redis://alice:p%40ss%2Fword@cache.local")?;
+    /// assert!(info.has_password());
+    /// let err = ConnectionInfo::from_url("redis://alice:p@ss@cache.local").unwrap_err();
+    /// assert!(err.to_string().contains("%40"), "{err}");
+    ///
+    /// // A user name alone: no password, so no AUTH is sent.
+    /// let info = ConnectionInfo::from_url("redis://alice@cache.local")?;
+    /// assert_eq!((info.username(), info.has_password()), (Some("alice"), false));
+    ///
+    /// let tls = ConnectionInfo::from_url("rediss://cache.local");
+    /// if cfg!(feature = "tls") {
+    ///     assert!(tls.is_ok());
+    /// } else {
+    ///     assert!(matches!(tls, Err(Error::TlsNotEnabled)));
+    /// }
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn from_url(url: &str) -> Result<ConnectionInfo> {
-        parse_url(url).map_err(|e| {
+        let info = parse_url(url).map_err(|e| {
             // A password with a raw '/', '?' or '@' can land in any part of a malformed URL,
             // so when credentials may be present no part of the input is echoed.
             let credentials = url.contains('@') || url.contains("password");
@@ -187,7 +223,18 @@ impl ConnectionInfo {
                     e.to_string()
                 },
             }
-        })
+        })?;
+        info.check_tls()?;
+        Ok(info)
+    }
+
+    /// Refuses TLS when the `tls` feature is off, so that a `rediss://` client fails where it
+    /// is made rather than at its first call.
+    pub(crate) fn check_tls(&self) -> Result<()> {
+        match self.addr {
+            Addr::Tcp { tls: true, .. } if !cfg!(feature = "tls") => Err(Error::TlsNotEnabled),
+            _ => Ok(()),
+        }
     }
 
     /// The server's address.

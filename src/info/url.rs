@@ -1,4 +1,12 @@
 //! Parsing a connection URL (`redis://`, `rediss://`, `unix://`) into a [`ConnectionInfo`].
+//!
+//! The URL is split in this order: the scheme at `://`, the query at the first `?`, then the
+//! credentials at an `@` (TCP: the last one before the query, as no host, port or database holds
+//! one; Unix: the first `@/`, as a socket path may hold one), then (TCP) the database at the
+//! first `/`. A user name or password therefore may not hold a raw `@`, `/` or `?`: the
+//! credentials so found are checked for a raw `@` or `/`, and a query whose unknown parameter
+//! holds an `@` is taken for a raw `?`, each reported with the percent-encoding to use. No error
+//! carries any part of the credentials.
 
 use super::{Addr, ConnectionInfo, Password, Protocol};
 use std::fmt;
@@ -31,32 +39,71 @@ fn bad_value(what: &'static str, value: &str) -> UrlError {
     }
 }
 
+const RAW_AT: &str = "the user name or password contains a raw '@': percent-encode it as %40";
+const RAW_SLASH: &str = "the user name or password contains a raw '/': percent-encode it as %2F";
+const RAW_AT_AND_SLASH: &str = "the user name or password contains a raw '@' and '/': \
+     percent-encode them as %40 and %2F";
+const UNKNOWN_PARAM: &str = "unknown parameter";
+const UNKNOWN_PARAM_OR_RAW_QUESTION: &str = "unknown parameter (if the user name or password \
+     contains a raw '?', percent-encode it as %3F)";
+
+/// What a percent-decoded part of the URL is, for its error messages.
+#[derive(Clone, Copy)]
+enum Part {
+    User,
+    Password,
+    ClientName,
+    SocketPath,
+}
+
+impl Part {
+    fn malformed(self) -> &'static str {
+        match self {
+            Part::User => "the user name is not valid percent-encoding (write a raw '%' as %25)",
+            Part::Password => "the password is not valid percent-encoding (write a raw '%' as %25)",
+            Part::ClientName => "the client name is not valid percent-encoding",
+            Part::SocketPath => "the socket path is not valid percent-encoding",
+        }
+    }
+
+    fn not_utf8(self) -> &'static str {
+        match self {
+            Part::User => "the user name is not UTF-8 once percent-decoded",
+            Part::Password => "the password is not UTF-8 once percent-decoded",
+            Part::ClientName => "the client name is not UTF-8 once percent-decoded",
+            Part::SocketPath => "the socket path is not UTF-8 once percent-decoded",
+        }
+    }
+}
+
 pub(super) fn parse_url(url: &str) -> Result<ConnectionInfo, UrlError> {
     let (scheme, rest) = url
         .split_once("://")
         .ok_or_else(|| bad("missing scheme (redis://, rediss://, unix://)"))?;
+    if !matches!(scheme, "redis" | "rediss" | "unix" | "redis+unix") {
+        return Err(bad_value("unknown scheme", scheme));
+    }
     let mut info = ConnectionInfo::default();
     let (rest, query) = match rest.split_once('?') {
         Some((r, q)) => (r, Some(q)),
         None => (rest, None),
     };
+    // `redis://user:pa?ss@host`: a raw '?' in the password started the query early, and the
+    // rest of the password and the host make an unknown parameter holding an '@'. Checked
+    // first: the authority, then only `user:pa`, would fail as a bad port.
+    if let Some(query) = query.filter(|q| q.contains('@') && !rest.contains('@')) {
+        let unknown = query.split('&').filter(|p| !p.is_empty()).any(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let scratch = &mut ConnectionInfo::default();
+            matches!(apply_param(scratch, key, value), Err(e) if e.what == UNKNOWN_PARAM)
+        });
+        if unknown {
+            return Err(bad(UNKNOWN_PARAM_OR_RAW_QUESTION));
+        }
+    }
     match scheme {
         "redis" | "rediss" => parse_tcp(&mut info, rest, scheme == "rediss")?,
-        "unix" | "redis+unix" => {
-            // `unix://user:pass@/path/to/sock`: the credentials come before the path.
-            let path = match rest.rsplit_once('@') {
-                Some((userinfo, path)) => {
-                    apply_userinfo(&mut info, userinfo)?;
-                    path
-                }
-                None => rest,
-            };
-            if path.is_empty() {
-                return Err(bad("unix:// needs a socket path"));
-            }
-            info.addr = Addr::Unix(PathBuf::from(percent_decode(path)?));
-        }
-        other => return Err(bad_value("unknown scheme", other)),
+        _ => parse_unix(&mut info, rest)?,
     }
     if let Some(query) = query {
         for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -67,45 +114,62 @@ pub(super) fn parse_url(url: &str) -> Result<ConnectionInfo, UrlError> {
     Ok(info)
 }
 
-/// `user:password`, `:password`, or the old password-only `password`, percent-decoded.
+/// Refuses credentials holding a raw `@` or `/`: the common ways a password that was not
+/// percent-encoded cuts the URL in the wrong place.
+fn check_credentials(credentials: &str) -> Result<(), UrlError> {
+    match (credentials.contains('@'), credentials.contains('/')) {
+        (false, false) => Ok(()),
+        (true, false) => Err(bad(RAW_AT)),
+        (false, true) => Err(bad(RAW_SLASH)),
+        (true, true) => Err(bad(RAW_AT_AND_SLASH)),
+    }
+}
+
+/// `user:password`, `:password`, `user` (a user name alone: no `AUTH` is sent) or `user:`
+/// (an empty password), percent-decoded.
 fn apply_userinfo(info: &mut ConnectionInfo, userinfo: &str) -> Result<(), UrlError> {
     let (user, pass) = match userinfo.split_once(':') {
         Some((u, p)) => (u, Some(p)),
         None => (userinfo, None),
     };
     if !user.is_empty() {
-        info.username = Some(percent_decode(user)?);
+        info.username = Some(percent_decode(user, Part::User)?);
     }
     if let Some(pass) = pass {
-        // Never echo the password, even in a decoding error.
-        let pass =
-            percent_decode(pass).map_err(|_| bad("the password is not valid percent-encoding"))?;
-        info.password = Some(Password(pass));
-    } else if info.username.is_some() {
-        // `redis://secret@host` is the old password-only form.
-        info.password = info.username.take().map(Password);
+        info.password = Some(Password(percent_decode(pass, Part::Password)?));
     }
     Ok(())
 }
 
 fn parse_tcp(info: &mut ConnectionInfo, rest: &str, tls: bool) -> Result<(), UrlError> {
-    let (authority, path) = match rest.find('/') {
-        Some(at) => (&rest[..at], &rest[at + 1..]),
-        None => (rest, ""),
-    };
-    // The password may itself contain '@' if not percent-encoded; the last '@' ends it.
-    let hostport = match authority.rsplit_once('@') {
-        Some((userinfo, hostport)) => {
+    // No host, port or database holds an '@', so the credentials end at the last one; a raw
+    // '@' or '/' in them is then found by `check_credentials` rather than misread.
+    let host_and_db = match rest.rfind('@') {
+        Some(at) => {
+            let userinfo = &rest[..at];
+            check_credentials(userinfo)?;
             apply_userinfo(info, userinfo)?;
-            hostport
+            &rest[at + 1..]
         }
-        None => authority,
+        None => rest,
+    };
+    let (hostport, path) = match host_and_db.find('/') {
+        Some(at) => (&host_and_db[..at], &host_and_db[at + 1..]),
+        None => (host_and_db, ""),
     };
     let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
         let (host, after) = v6
             .split_once(']')
             .ok_or_else(|| bad("unclosed '[' in the host"))?;
-        (host, after.strip_prefix(':'))
+        let port = match after {
+            "" => None,
+            _ => Some(
+                after
+                    .strip_prefix(':')
+                    .ok_or_else(|| bad("unexpected text after the ']' of the host"))?,
+            ),
+        };
+        (host, port)
     } else {
         match hostport.rsplit_once(':') {
             Some((h, p)) => (h, Some(p)),
@@ -130,6 +194,30 @@ fn parse_tcp(info: &mut ConnectionInfo, rest: &str, tls: bool) -> Result<(), Url
     Ok(())
 }
 
+/// `unix:///path`, or `unix://[user][:password]@/path`: a URL that starts with its path has no
+/// credentials, whatever the path holds; otherwise they end at the first `@/` (or, for a
+/// relative path, at the first `@`).
+fn parse_unix(info: &mut ConnectionInfo, rest: &str) -> Result<(), UrlError> {
+    let path = if rest.starts_with('/') {
+        rest
+    } else {
+        match rest.find("@/").or_else(|| rest.find('@')) {
+            Some(at) => {
+                let userinfo = &rest[..at];
+                check_credentials(userinfo)?;
+                apply_userinfo(info, userinfo)?;
+                &rest[at + 1..]
+            }
+            None => rest,
+        }
+    };
+    if path.is_empty() {
+        return Err(bad("unix:// needs a socket path"));
+    }
+    info.addr = Addr::Unix(PathBuf::from(percent_decode(path, Part::SocketPath)?));
+    Ok(())
+}
+
 fn apply_param(info: &mut ConnectionInfo, key: &str, value: &str) -> Result<(), UrlError> {
     match key {
         "db" => info.db = value.parse().map_err(|_| bad_value("invalid db", value))?,
@@ -148,14 +236,10 @@ fn apply_param(info: &mut ConnectionInfo, key: &str, value: &str) -> Result<(), 
         "connect_timeout" => info.connect_timeout = parse_duration(value)?,
         "read_timeout" => info.read_timeout = parse_duration(value)?,
         "write_timeout" => info.write_timeout = parse_duration(value)?,
-        "client_name" | "name" => info.client_name = Some(percent_decode(value)?),
-        "username" | "user" => info.username = Some(percent_decode(value)?),
-        "password" => {
-            let pass = percent_decode(value)
-                .map_err(|_| bad("the password is not valid percent-encoding"))?;
-            info.password = Some(Password(pass));
-        }
-        other => return Err(bad_value("unknown parameter", other)),
+        "client_name" | "name" => info.client_name = Some(percent_decode(value, Part::ClientName)?),
+        "username" | "user" => info.username = Some(percent_decode(value, Part::User)?),
+        "password" => info.password = Some(Password(percent_decode(value, Part::Password)?)),
+        other => return Err(bad_value(UNKNOWN_PARAM, other)),
     }
     Ok(())
 }
@@ -184,110 +268,30 @@ fn parse_duration(value: &str) -> Result<Option<Duration>, UrlError> {
     Ok(Some(duration))
 }
 
-fn percent_decode(s: &str) -> Result<String, UrlError> {
+/// Decodes `%XX` escapes (two hex digits each); the result must be UTF-8. The error names the
+/// part, never its text.
+fn percent_decode(s: &str, part: Part) -> Result<String, UrlError> {
+    fn hex(byte: Option<&u8>) -> Option<u8> {
+        byte.and_then(|b| char::from(*b).to_digit(16))
+            .map(|d| d as u8)
+    }
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = s
-                .get(i + 1..i + 3)
-                .ok_or_else(|| bad("truncated percent-encoding"))?;
-            let byte = u8::from_str_radix(hex, 16).map_err(|_| bad("invalid percent-encoding"))?;
-            out.push(byte);
+            match (hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
+                (Some(high), Some(low)) => out.push(high << 4 | low),
+                _ => return Err(bad(part.malformed())),
+            }
             i += 3;
         } else {
             out.push(bytes[i]);
             i += 1;
         }
     }
-    String::from_utf8(out).map_err(|_| bad("percent-encoding that is not UTF-8"))
+    String::from_utf8(out).map_err(|_| bad(part.not_utf8()))
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::error::Error;
-
-    #[test]
-    fn parses_full_tcp_url() {
-        let info = ConnectionInfo::from_url(
-            "redis://us%40er:p%3Ass@example.com:6380/3?protocol=resp3&timeout=250ms&client_name=job",
-        )
-        .unwrap();
-        assert_eq!(
-            info.addr,
-            Addr::Tcp {
-                host: "example.com".into(),
-                port: 6380,
-                tls: false
-            }
-        );
-        assert_eq!(info.username(), Some("us@er"));
-        assert_eq!(info.password, Some(Password("p:ss".into())));
-        assert_eq!(info.db(), 3);
-        assert_eq!(info.protocol(), Protocol::Resp3);
-        assert_eq!(info.read_timeout(), Some(Duration::from_millis(250)));
-        assert_eq!(info.client_name(), Some("job"));
-    }
-
-    #[test]
-    fn defaults_and_variants() {
-        let info = ConnectionInfo::from_url("redis://").unwrap();
-        assert_eq!(
-            info.addr,
-            Addr::Tcp {
-                host: "127.0.0.1".into(),
-                port: 6379,
-                tls: false
-            }
-        );
-        let info = ConnectionInfo::from_url("rediss://[::1]:7000/0").unwrap();
-        assert_eq!(
-            info.addr,
-            Addr::Tcp {
-                host: "::1".into(),
-                port: 7000,
-                tls: true
-            }
-        );
-        let info = ConnectionInfo::from_url("redis://:only@h").unwrap();
-        assert_eq!((info.username(), info.has_password()), (None, true));
-        let info = ConnectionInfo::from_url("redis://legacy@h").unwrap();
-        assert_eq!((info.username(), info.has_password()), (None, true));
-        let info = ConnectionInfo::from_url("unix://alice:pw@/tmp/r.sock").unwrap();
-        assert_eq!(info.addr, Addr::Unix("/tmp/r.sock".into()));
-        assert_eq!(
-            (info.username(), info.has_password()),
-            (Some("alice"), true)
-        );
-        assert!(ConnectionInfo::from_url("redis://h?timeout=1e-10").is_err());
-        let info = ConnectionInfo::from_url("unix:///tmp/r.sock?db=4&password=x").unwrap();
-        assert_eq!(info.addr, Addr::Unix("/tmp/r.sock".into()));
-        assert_eq!(info.db(), 4);
-        assert!(info.has_password());
-        let info = ConnectionInfo::from_url("redis://h?timeout=1.5&connect_timeout=0").unwrap();
-        assert_eq!(info.write_timeout(), Some(Duration::from_millis(1500)));
-        assert_eq!(info.connect_timeout(), None);
-    }
-
-    #[test]
-    fn bad_urls_say_why_without_secrets() {
-        for url in [
-            "localhost:6379",
-            "http://h",
-            "redis://h:99999",
-            "redis://h/x",
-            "redis://h?protocol=4",
-            "redis://h?timout=1",
-            "redis://[::1",
-            "unix://",
-            "redis://h?timeout=-1",
-            "redis://u:sec%zzret@h",
-        ] {
-            let err = ConnectionInfo::from_url(url).unwrap_err();
-            assert!(matches!(err, Error::InvalidUrl { .. }), "{url}: {err:?}");
-            assert!(!err.to_string().contains("sec"), "{err}");
-        }
-    }
-}
+mod tests;

@@ -152,11 +152,13 @@ fn password_auth() {
         );
         let from_url = Client::open(&url).unwrap();
         assert_eq!(from_url.ping().unwrap(), "PONG");
-        let legacy = format!(
+        // `redis://secret@host` names a user, not a password: no AUTH is sent.
+        let user_only = format!(
             "redis://{password}@127.0.0.1:{}?protocol={proto}",
             server.port()
         );
-        assert_eq!(Client::open(&legacy).unwrap().ping().unwrap(), "PONG");
+        let err = Client::open(&user_only).unwrap().ping().unwrap_err();
+        assert_eq!(err.server_kind(), Some(ServerErrorKind::NoAuth), "{err:?}");
 
         // The password shows nowhere.
         for text in [
@@ -294,6 +296,110 @@ fn acl_user_auth() {
             Some(ServerErrorKind::WrongPass),
             "{err:?}"
         );
+    }
+}
+
+/// The credentials of a URL against a server that wants them: a password with `@` and `/`
+/// percent-encoded, a user name alone (no AUTH sent, so the server's NOAUTH rather than a
+/// WRONGPASS for the name taken as a password), an empty password for a `nopass` user, and the
+/// raw forms refused before anything is sent.
+#[test]
+fn url_credentials_against_acl_users() {
+    let server = RedisServer::start_with(&["--requirepass", "x"]);
+    let admin = server.builder().password("x").build();
+    let _: () = admin
+        .query(&command(&[
+            "ACL",
+            "SETUSER",
+            "alice",
+            "on",
+            ">p@ss/word",
+            "~*",
+            "+@all",
+        ]))
+        .unwrap();
+    let _: () = admin
+        .query(&command(&[
+            "ACL", "SETUSER", "bob", "on", "nopass", "~*", "+@all",
+        ]))
+        .unwrap();
+    let port = server.port();
+    for proto in [2, 3] {
+        let url = format!("redis://alice:p%40ss%2Fword@127.0.0.1:{port}/2?protocol={proto}");
+        let alice = Client::open(&url).unwrap();
+        assert_eq!(alice.connection_info().username(), Some("alice"));
+        assert!(!format!("{alice:?}").contains("ss/word"));
+        let who: String = alice.query(&command(&["ACL", "WHOAMI"])).unwrap();
+        assert_eq!(who, "alice");
+        let info: String = alice.query(&command(&["CLIENT", "INFO"])).unwrap();
+        assert!(info.contains(" db=2 "), "{info}");
+        let conn = alice.get_connection().unwrap();
+        let who: String = conn.query(&command(&["ACL", "WHOAMI"])).unwrap();
+        assert_eq!(who, "alice");
+
+        // The password alone authenticates the default user (requirepass).
+        let default =
+            Client::open(&format!("redis://:x@127.0.0.1:{port}?protocol={proto}")).unwrap();
+        let who: String = default.query(&command(&["ACL", "WHOAMI"])).unwrap();
+        assert_eq!(who, "default");
+
+        // A user name alone: no AUTH is sent, so the server refuses the unauthenticated
+        // connection (in HELLO for RESP3, at the first command for RESP2).
+        let url = format!("redis://alice@127.0.0.1:{port}?protocol={proto}");
+        let user_only = Client::open(&url).unwrap();
+        assert_eq!(user_only.connection_info().username(), Some("alice"));
+        assert!(!user_only.connection_info().has_password());
+        let err = user_only.ping().unwrap_err();
+        match &err {
+            Error::Server { kind, message } => {
+                assert_eq!(*kind, ServerErrorKind::NoAuth, "{proto}: {message}");
+                assert!(message.starts_with("NOAUTH "), "{message}");
+            }
+            other => panic!("{proto}: {other:?}"),
+        }
+        // A dedicated connection: RESP2 sends nothing on connect, so only its first command
+        // is refused.
+        let err = match user_only.get_connection() {
+            Ok(conn) if proto == 2 => conn.ping().unwrap_err(),
+            Ok(conn) => panic!("HELLO 3 without AUTH was accepted: {conn:?}"),
+            Err(err) => err,
+        };
+        assert_eq!(err.server_kind(), Some(ServerErrorKind::NoAuth), "{err:?}");
+
+        // An empty password is sent: refused for alice, accepted for the nopass bob.
+        let url = format!("redis://alice:@127.0.0.1:{port}?protocol={proto}");
+        let err = Client::open(&url).unwrap().ping().unwrap_err();
+        assert_eq!(
+            err.server_kind(),
+            Some(ServerErrorKind::WrongPass),
+            "{err:?}"
+        );
+        let bob = Client::open(&format!("redis://bob:@127.0.0.1:{port}?protocol={proto}")).unwrap();
+        let who: String = bob.query(&command(&["ACL", "WHOAMI"])).unwrap();
+        assert_eq!(who, "bob");
+
+        // Left raw, the '@' and '/' are refused with the encoding to use, the password unshown.
+        for (raw, hint) in [
+            (format!("redis://alice:p@ss/word@127.0.0.1:{port}"), "%2F"),
+            (format!("redis://alice:p@ss%2Fword@127.0.0.1:{port}"), "%40"),
+            (
+                format!("redis://alice:p%40ss/word@127.0.0.1:{port}/0"),
+                "%2F",
+            ),
+        ] {
+            let err = Client::open(&raw).unwrap_err();
+            let reason = match &err {
+                Error::InvalidUrl { reason } => reason,
+                other => panic!("{raw}: {other:?}"),
+            };
+            assert!(reason.contains(hint), "{raw}: {reason}");
+            assert!(reason.contains("percent-encode"), "{raw}: {reason}");
+            for text in [err.to_string(), format!("{err:?}")] {
+                for part in ["alice", "p@ss", "ss/", "ss%", "/word", "Fword"] {
+                    assert!(!text.contains(part), "{raw}: {text}");
+                }
+            }
+        }
     }
 }
 
