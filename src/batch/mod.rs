@@ -372,6 +372,10 @@ impl Core {
 
     fn note_error(&mut self, index: usize, error: Error) {
         if self.first_error.is_none() {
+            let error = match self.script(index) {
+                Some(code) => error.with_script_sha(code.sha()),
+                None => error,
+            };
             self.first_error = Some(self.command_error(index, error));
         }
     }

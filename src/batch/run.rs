@@ -249,6 +249,7 @@ fn loaded(batch: &Core, wire: &mut Wire<'_>, i: usize, reply: Value, failure: &m
         Ok(()) => wire.scripts().loaded(sha),
         Err(e) => {
             if failure.is_none() {
+                let e = e.with_script_sha(sha);
                 *failure = Some(match batch.first_caller(i) {
                     Some(index) => batch.command_error(index, e),
                     None => e,

@@ -264,6 +264,16 @@ impl Error {
         }
         if code == "ERR" {
             if let Some(ScriptDetails { reason, sha, line }) = script_details(&message) {
+                // Redis 6 wraps an error that `redis.call` raised (`WRONGTYPE`, `READONLY`,
+                // ...) in its own `ERR Error running script ...`; Redis 7 keeps the code in
+                // front. Either way the caller gets the server's kind.
+                let inner = reason.split(' ').next().unwrap_or("");
+                let kind = ServerErrorKind::from_code(inner);
+                if message.starts_with("ERR Error running script")
+                    && !matches!(kind, ServerErrorKind::Other | ServerErrorKind::Err)
+                {
+                    return Error::Server { kind, message };
+                }
                 return Error::Script {
                     message,
                     reason,
@@ -275,6 +285,34 @@ impl Error {
         Error::Server {
             kind: ServerErrorKind::from_code(code),
             message,
+        }
+    }
+
+    /// Fills in the SHA1 of the script a call ran, when the server's text did not name it
+    /// (Valkey 9 and Redis 6 leave it out): redline knows which script it sent.
+    pub(crate) fn with_script_sha(self, sent: &str) -> Error {
+        match self {
+            Error::Script {
+                message,
+                reason,
+                sha: None,
+                line,
+            } => Error::Script {
+                message,
+                reason,
+                sha: Some(sent.to_string()),
+                line,
+            },
+            Error::Pipeline {
+                index,
+                command,
+                source,
+            } => Error::Pipeline {
+                index,
+                command,
+                source: Box::new(source.with_script_sha(sent)),
+            },
+            other => other,
         }
     }
 

@@ -347,3 +347,50 @@ fn only_script_errors_have_a_reason() {
     assert_eq!(in_pipeline.script_reason(), Some("boom"));
     assert!(in_pipeline.to_string().ends_with(boom));
 }
+
+#[test]
+fn redis_6_keeps_the_code_of_an_error_raised_by_redis_call() {
+    let text = "ERR Error running script (call to f_e0e1f9fabfc9d4800c877a703b823ac0578ff8db): \
+                @user_script:1: WRONGTYPE Operation against a key holding the wrong kind of value";
+    let err = Error::from_server_reply(text.into());
+    assert!(
+        matches!(&err, Error::Server { kind: ServerErrorKind::WrongType, message } if message == text),
+        "{err:?}"
+    );
+    let text = "ERR Error running script (call to f_e0e1f9fabfc9d4800c877a703b823ac0578ff8db): \
+                @user_script:1: READONLY You can't write against a read only replica.";
+    assert_eq!(
+        Error::from_server_reply(text.into()).server_kind(),
+        Some(ServerErrorKind::ReadOnly)
+    );
+    // A Lua error whose text starts with a capitalised word stays a script error.
+    let text = "ERR Error running script (call to f_e0e1f9fabfc9d4800c877a703b823ac0578ff8db): \
+                @user_script:1: user_script:1: FOO bar";
+    assert!(matches!(
+        Error::from_server_reply(text.into()),
+        Error::Script { .. }
+    ));
+}
+
+#[test]
+fn a_script_error_without_a_sha_gets_the_one_sent() {
+    let sent = "e0e1f9fabfc9d4800c877a703b823ac0578ff8db";
+    // Valkey 9 leaves the SHA1 out of the text.
+    let err = Error::from_server_reply("ERR user_script:1: boom".into()).with_script_sha(sent);
+    assert!(
+        matches!(&err, Error::Script { sha: Some(s), .. } if s == sent),
+        "{err:?}"
+    );
+    // A SHA1 the server named is kept; other errors are left alone.
+    let named = "ERR user_script:1: boom script: 0000000000000000000000000000000000000000, on \
+                 @user_script:1.";
+    let err = Error::from_server_reply(named.into()).with_script_sha(sent);
+    assert!(
+        matches!(&err, Error::Script { sha: Some(s), .. } if s.starts_with("0000")),
+        "{err:?}"
+    );
+    assert!(matches!(
+        Error::NoScript.with_script_sha(sent),
+        Error::NoScript
+    ));
+}

@@ -370,7 +370,7 @@ impl ScriptCode {
         let source = self
             .source()
             .ok_or_else(|| Error::invalid_argument("a script made from a SHA1 has no source"))?;
-        load_checked(target, source, self.sha())?;
+        load_checked(target, source, self.sha()).map_err(|e| e.with_script_sha(self.sha()))?;
         Ok(self.sha().to_string())
     }
 
@@ -407,10 +407,12 @@ impl ScriptCode {
             command.keyed(self.sha(), keys, args);
             let call = ScriptInvocation::new(self, command, read_only);
             let mut out = None;
-            target.invoke_script(&call, &mut |reply: Reply<'_>| {
-                out = Some(reply.convert::<T>()?);
-                Ok(())
-            })?;
+            target
+                .invoke_script(&call, &mut |reply: Reply<'_>| {
+                    out = Some(reply.convert::<T>()?);
+                    Ok(())
+                })
+                .map_err(|e| e.with_script_sha(self.sha()))?;
             out.ok_or_else(not_read)
         })
     }

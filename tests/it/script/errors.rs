@@ -40,12 +40,19 @@ fn lua_runtime_and_compile_errors() {
         );
         assert_script_error(boom.call::<Value>((), ()), &text, Some(boom.sha()), Some(3));
 
-        // A compile error: found by SCRIPT LOAD after the NOSCRIPT, so no SHA1 in the text.
+        // A compile error: found by SCRIPT LOAD after the NOSCRIPT, so no SHA1 in the text;
+        // a `Script` knows which script it sent and fills it in, a raw SCRIPT LOAD or EVAL
+        // cannot.
         let syntax = client.register_script("local a = 1\nlocal b = 2\nretur 1\n");
         let text =
             "ERR Error compiling script (new function): user_script:3: '=' expected near '1'";
-        assert_script_error(syntax.call::<Value>((), ()), text, None, Some(3));
-        assert_script_error(syntax.load(), text, None, Some(3));
+        assert_script_error(
+            syntax.call::<Value>((), ()),
+            text,
+            Some(syntax.sha()),
+            Some(3),
+        );
+        assert_script_error(syntax.load(), text, Some(syntax.sha()), Some(3));
         assert_script_error(
             client.script_load(syntax.source().unwrap()),
             text,
