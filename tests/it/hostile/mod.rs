@@ -19,6 +19,7 @@ use std::time::Duration;
 mod handshake;
 mod limits;
 mod malformed;
+mod pipelines;
 mod stalls;
 mod stray;
 mod streaming;
