@@ -20,6 +20,7 @@ mod deadlines;
 mod handshake;
 mod limits;
 mod malformed;
+mod pipelines;
 mod stalls;
 mod stray;
 mod streaming;

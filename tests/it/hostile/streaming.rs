@@ -56,7 +56,7 @@ static GLOBAL: Tracking = Tracking;
 
 /// Runs `f` and returns its result with the largest single allocation it made on this
 /// thread (the client reads on the caller's thread).
-fn largest_allocation_during<R>(f: impl FnOnce() -> R) -> (R, usize) {
+pub(super) fn largest_allocation_during<R>(f: impl FnOnce() -> R) -> (R, usize) {
     LARGEST.with(|l| l.set(Some(0)));
     let result = f();
     let largest = LARGEST.with(|l| l.replace(None)).unwrap_or(0);

@@ -22,6 +22,7 @@ mod errors;
 mod noscript;
 mod preload;
 mod results;
+mod streaming;
 mod transactions;
 
 pub(super) const MULTIPLY: &str = "return tonumber(redis.call('GET', KEYS[1])) * ARGV[1]";
