@@ -357,10 +357,8 @@ impl Core {
     /// Notes an error reply of command `index` (the first one is kept, named). Returns the
     /// script a `NOSCRIPT` reply says is missing, for the caller to forget on its connection.
     pub(crate) fn note(&mut self, index: usize, reply: &Value) -> Option<&ScriptCode> {
-        let Value::Error(message) = reply else {
-            return None;
-        };
-        let error = Error::from_server_reply(message.clone());
+        // An error reply, also under RESP3 attributes.
+        let error = crate::types::nested_error(std::slice::from_ref(reply))?;
         let missing = matches!(error, Error::NoScript);
         self.note_error(index, error);
         if missing {

@@ -26,6 +26,10 @@ pub struct PipelineReplies<'a> {
     written: usize,
     /// Segments freed so far.
     released: usize,
+    /// Where the run of commands the fast path may take from `next` ends (the end of the
+    /// segment or an ignored command), kept until `next` reaches it: found again on every
+    /// call it made a batch of alternating shapes quadratic.
+    run_end: usize,
     /// The conversion opened the virtual array (and has not closed it).
     opened: bool,
     /// A connection error seen while reading: kept for the run to report; the conversion got
@@ -41,6 +45,7 @@ impl<'a> PipelineReplies<'a> {
             next: 0,
             written,
             released: 0,
+            run_end: 0,
             opened: false,
             fatal: None,
         }
@@ -50,7 +55,12 @@ impl<'a> PipelineReplies<'a> {
     /// connection error that stopped the run, if any.
     pub(super) fn finish(mut self) -> Result<()> {
         while self.fatal.is_none() && self.next < self.core.len() {
-            let _ = self.element();
+            if self.element().is_err() && self.reader.is_broken() {
+                break;
+            }
+        }
+        if self.fatal.is_none() && self.reader.is_broken() {
+            self.fatal = Some(Error::Broken);
         }
         match self.fatal {
             Some(e) => Err(e),
@@ -71,7 +81,8 @@ impl<'a> PipelineReplies<'a> {
     /// are ever unanswered, so neither side's buffers fill up and stall the other. Segments
     /// whose replies are all read are freed.
     fn prepare(&mut self) -> Result<()> {
-        if self.fatal.is_some() {
+        if self.fatal.is_some() || self.reader.is_broken() {
+            // Never write more, nor read, on a connection that failed.
             return Err(Error::Broken);
         }
         let segments = &self.core.segments;
@@ -123,7 +134,7 @@ impl<'a> PipelineReplies<'a> {
 
     /// Notes reply `next` (an error is named; `NOSCRIPT` forgets its script) and moves on.
     fn noted(&mut self, value: &Value) {
-        if let Value::Error(_) = value {
+        if matches!(value, Value::Error(_) | Value::Attribute { .. }) {
             if let Some(missing) = self.core.note(self.next, value) {
                 self.reader.scripts().forget(missing.sha());
             }
@@ -143,13 +154,17 @@ impl<'a> PipelineReplies<'a> {
 
     /// How many commands from `next` on, before the end of its segment or an ignored one, are
     /// safe for the fast path to take in one go.
-    fn run_len(&self) -> usize {
-        let segments = &self.core.segments;
-        let end = segments.commands_of(segments.segment_of(self.next)).end;
-        segments
-            .entries()
-            .get(self.next..end)
-            .map_or(0, |rest| rest.iter().take_while(|e| !e.ignore).count())
+    fn run_len(&mut self) -> usize {
+        if self.next >= self.run_end {
+            let segments = &self.core.segments;
+            let end = segments.commands_of(segments.segment_of(self.next)).end;
+            let run = segments
+                .entries()
+                .get(self.next..end)
+                .map_or(0, |rest| rest.iter().take_while(|e| !e.ignore).count());
+            self.run_end = self.next + run;
+        }
+        self.run_end - self.next
     }
 
     /// Whether the conversion is at the level of whole replies (not inside one of them).
@@ -284,15 +299,21 @@ impl ReplyStream for PipelineReplies<'_> {
         if self.reader.depth() > 0 {
             let err = self.reader.fail(left, err, prefer_server);
             self.element_done();
-            return err;
+            // A connection error while draining stops the whole batch.
+            return if self.reader.is_broken() {
+                self.fail_with(err)
+            } else {
+                err
+            };
         }
         // The rest of the array: every reply, ignored ones included.
         let search = prefer_server && matches!(err, Error::Conversion { .. });
         let mut server = None;
         while self.fatal.is_none() && self.next < self.core.len() {
             match self.element() {
-                Ok(Value::Error(message)) if search && server.is_none() => {
-                    server = Some(Error::from_server_reply(message));
+                Ok(value) if search && server.is_none() => {
+                    // An error reply wins, also under RESP3 attributes, as in `from_value`.
+                    server = crate::types::nested_error(std::slice::from_ref(&value));
                 }
                 Ok(_) => {}
                 Err(e) => return e,

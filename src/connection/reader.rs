@@ -36,7 +36,15 @@ impl<'a> Reader<'a> {
     /// The next whole reply at the top level, out-of-band pushes skipped, an error reply as a
     /// [`Value::Error`]: one reply of a batch.
     pub(crate) fn frame(&mut self) -> Result<Value> {
+        if self.inner.broken {
+            return Err(Error::Broken);
+        }
         self.inner.recv()
+    }
+
+    /// Whether an I/O, timeout or protocol error broke the connection.
+    pub(crate) fn is_broken(&self) -> bool {
+        self.inner.broken
     }
 
     /// Aggregates opened and not yet closed.
