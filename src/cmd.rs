@@ -63,6 +63,77 @@ pub(crate) fn with_empty_scratch<R>(f: impl FnOnce(&mut Cmd) -> R) -> R {
     })
 }
 
+/// How long a blocking command may block by its own arguments.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Block {
+    /// A timeout of 0: until something arrives.
+    Forever,
+    For(std::time::Duration),
+}
+
+/// The block time of an encoded blocking command (`BLPOP k 5`, `XREAD BLOCK 100 ...`,
+/// `WAIT 1 250`, ...), for the connection to add to its deadline; `None` for everything
+/// else. Rejects almost every command on the first letter of its name.
+pub(crate) fn blocks_for(encoded: &[u8]) -> Option<Block> {
+    let body = memchr::memchr(b'\n', encoded).and_then(|nl| encoded.get(nl + 1..))?;
+    let mut args = Args::from_encoded(body);
+    let name = args.next()?;
+    // Almost every command stops here, on its length and first letter.
+    if !(4..=10).contains(&name.len())
+        || !matches!(
+            name[0].to_ascii_uppercase(),
+            b'B' | b'X' | b'W' | b'S' | b'P' | b'M'
+        )
+    {
+        return None;
+    }
+    let is = |n: &str| name.eq_ignore_ascii_case(n.as_bytes());
+    let number =
+        |arg: Option<&[u8]>| -> Option<f64> { std::str::from_utf8(arg?).ok()?.trim().parse().ok() };
+    if ["SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "MONITOR"]
+        .iter()
+        .any(|n| is(n))
+    {
+        // What follows comes when it comes: messages are read with `recv`.
+        return Some(Block::Forever);
+    }
+    if [
+        "BLPOP",
+        "BRPOP",
+        "BZPOPMIN",
+        "BZPOPMAX",
+        "BRPOPLPUSH",
+        "BLMOVE",
+    ]
+    .iter()
+    .any(|n| is(n))
+    {
+        return block_of(number(args.last())?);
+    }
+    if is("BLMPOP") || is("BZMPOP") {
+        return block_of(number(args.next())?);
+    }
+    if is("WAIT") || is("WAITAOF") {
+        return block_of(number(args.last())? / 1000.0);
+    }
+    if is("XREAD") || is("XREADGROUP") {
+        let mut args = args.skip_while(|a| !a.eq_ignore_ascii_case(b"BLOCK"));
+        args.next()?;
+        return block_of(number(args.next())? / 1000.0);
+    }
+    None
+}
+
+fn block_of(seconds: f64) -> Option<Block> {
+    if seconds == 0.0 {
+        Some(Block::Forever)
+    } else if seconds > 0.0 && seconds < 1e9 {
+        Some(Block::For(std::time::Duration::from_secs_f64(seconds)))
+    } else {
+        None
+    }
+}
+
 /// Whether an encoded command is `SCRIPT FLUSH`: after it, no connection may believe a script
 /// is loaded. (Rejects almost every command on its fifth to eighth bytes.)
 pub(crate) fn flushes_scripts(encoded: &[u8]) -> bool {
@@ -351,6 +422,46 @@ impl fmt::Debug for Cmd {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn blocking_commands_say_how_long() {
+        use super::{blocks_for, cmd, Block};
+        use std::time::Duration;
+        let block = |words: &[&str]| {
+            let mut c = cmd(words[0]);
+            c.arg(&words[1..]);
+            blocks_for(c.encoded())
+        };
+        assert_eq!(
+            block(&["BLPOP", "a", "b", "2.5"]),
+            Some(Block::For(Duration::from_millis(2500)))
+        );
+        assert_eq!(block(&["brpop", "a", "0"]), Some(Block::Forever));
+        assert_eq!(
+            block(&["BLMOVE", "a", "b", "LEFT", "RIGHT", "1"]),
+            Some(Block::For(Duration::from_secs(1)))
+        );
+        assert_eq!(
+            block(&["BLMPOP", "3", "1", "k", "LEFT"]),
+            Some(Block::For(Duration::from_secs(3)))
+        );
+        assert_eq!(
+            block(&["XREAD", "COUNT", "1", "BLOCK", "250", "STREAMS", "s", "$"]),
+            Some(Block::For(Duration::from_millis(250)))
+        );
+        assert_eq!(block(&["XREAD", "STREAMS", "s", "0"]), None);
+        assert_eq!(block(&["WAIT", "1", "0"]), Some(Block::Forever));
+        assert_eq!(block(&["SUBSCRIBE", "news"]), Some(Block::Forever));
+        for plain in [
+            &["GET", "k"][..],
+            &["SET", "k", "v"],
+            &["BITCOUNT", "k"],
+            &["BLPOP", "k", "x"],
+            &["BLPOP", "k", "-1"],
+        ] {
+            assert_eq!(block(plain), None, "{plain:?}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -65,7 +65,7 @@
 //! | aggregate length ([`resp::Limits::max_aggregate_len`]) | 2^32 - 1 |
 //! | nesting depth ([`resp::Limits::max_depth`]) | 128 |
 //! | connect timeout | 10 s |
-//! | read and write timeouts | none |
+//! | read and write timeouts (whole call; blocking commands add their block time) | 5 s |
 //!
 //! Memory grows only with bytes actually received, whatever length a reply claims.
 //!

@@ -230,7 +230,11 @@ impl ClientBuilder {
         self
     }
 
-    /// How long a read may wait. Defaults to none (wait for ever, as blocking commands need).
+    /// The deadline of a whole call's reads (not of each `read()`), or of a pipeline segment's.
+    /// Defaults to 5 s; `None` waits for ever. Blocking commands (`BLPOP`, `BRPOP`, `BLMOVE`,
+    /// `BLMPOP`, `BZPOPMIN`, `BZPOPMAX`, `BZMPOP`, `BRPOPLPUSH`, `XREAD`/`XREADGROUP ...
+    /// BLOCK`, `WAIT`, `WAITAOF`) get their own block time added, and none when they block
+    /// for ever (a timeout of 0).
     ///
     /// # Example
     ///
@@ -247,7 +251,7 @@ impl ClientBuilder {
         self
     }
 
-    /// How long a write may wait. Defaults to none.
+    /// The deadline of a whole call's writes. Defaults to 5 s; `None` waits for ever.
     ///
     /// # Example
     ///

@@ -51,6 +51,19 @@ impl Deadlines {
         self.write_by = self.write_timeout.and_then(|t| now.checked_add(t));
     }
 
+    /// A new call that may block by its own arguments: its reads get that time on top, or no
+    /// deadline when it blocks for ever.
+    pub(super) fn start_blocking_call(&mut self, block: Option<crate::cmd::Block>) {
+        self.start_call();
+        match block {
+            None => {}
+            Some(crate::cmd::Block::Forever) => self.read_by = None,
+            Some(crate::cmd::Block::For(extra)) => {
+                self.read_by = self.read_by.and_then(|by| by.checked_add(extra));
+            }
+        }
+    }
+
     /// Until `by`, for reads and writes alike (the handshake, bounded by the connect timeout).
     pub(super) fn start_until(&mut self, by: Option<Instant>) {
         self.read_by = by;

@@ -70,6 +70,9 @@ struct Inner {
     deadlines: Deadlines,
     /// Scripts confirmed in this server's cache since this connection opened.
     scripts: ScriptCache,
+    /// The longest block time of the commands sent with `send` (SUBSCRIBE, BLPOP, ...), for
+    /// the deadline of each `recv` that reads their replies.
+    sent_block: Option<crate::cmd::Block>,
     /// The socket was probed just now (by the pool's check-out): the request skips its own.
     probed: bool,
 }
@@ -128,6 +131,7 @@ impl Connection {
                 deadlines: Deadlines::new(info.read_timeout, info.write_timeout),
                 scripts: ScriptCache::default(),
                 probed: false,
+                sent_block: None,
             }),
         };
         // The handshake is part of connecting: the connect timeout bounds it as a whole (a
@@ -250,7 +254,9 @@ impl Connection {
         let mut inner = self.lock()?;
         inner.ensure_in_step()?;
         inner.sent(cmd.encoded());
-        inner.deadlines.start_call();
+        inner
+            .deadlines
+            .start_blocking_call(crate::cmd::blocks_for(cmd.encoded()));
         inner.write_all(cmd.encoded())?;
         Ok(inner)
     }
@@ -281,7 +287,9 @@ impl Connection {
         not_empty(cmd)?;
         let mut inner = self.lock()?;
         inner.sent(cmd.encoded());
-        inner.deadlines.start_call();
+        let block = crate::cmd::blocks_for(cmd.encoded());
+        inner.sent_block = longest(inner.sent_block, block);
+        inner.deadlines.start_blocking_call(block);
         inner.write_all(cmd.encoded())
     }
 
@@ -301,7 +309,8 @@ impl Connection {
     /// ```
     pub fn recv(&self) -> Result<Value> {
         let mut inner = self.lock()?;
-        inner.deadlines.start_call();
+        let block = inner.sent_block;
+        inner.deadlines.start_blocking_call(block);
         inner.recv_any()
     }
 
@@ -650,6 +659,20 @@ fn jitter() -> f64 {
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u64(u64::from(std::process::id()));
     (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The longer of two block times (`Forever` the longest).
+fn longest(
+    a: Option<crate::cmd::Block>,
+    b: Option<crate::cmd::Block>,
+) -> Option<crate::cmd::Block> {
+    use crate::cmd::Block;
+    match (a, b) {
+        (Some(Block::Forever), _) | (_, Some(Block::Forever)) => Some(Block::Forever),
+        (Some(Block::For(x)), Some(Block::For(y))) => Some(Block::For(x.max(y))),
+        (x, None) => x,
+        (None, y) => y,
+    }
 }
 
 /// An empty command gets no reply from the server at all; sending one would leave the caller

@@ -114,7 +114,8 @@ impl fmt::Debug for Password {
 ///
 /// Parameters: `db`; `protocol` (`2`, `3`, `resp2`, `resp3`; defaults to 2); `timeout` (read
 /// and write), `connect_timeout`, `read_timeout`, `write_timeout`, in seconds (`0.5`) or with a
-/// unit (`250ms`, `2s`); `client_name`; and `username` / `password` (percent-decoded as well;
+/// unit (`250ms`, `2s`), `0` for none (read and write timeouts default to 5 s, the connect
+/// timeout to 10 s); `client_name`; and `username` / `password` (percent-decoded as well;
 /// the same rule for a user name without a password). An unknown parameter is an error, so a
 /// typo is not silently ignored.
 ///
@@ -150,6 +151,12 @@ pub struct ConnectionInfo {
 
 /// Defaults to 10 seconds: a connect should not hang on an unreachable host.
 pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The deadline of a whole call's reads (and of its writes) unless configured: no call waits
+/// for ever by default. As StackExchange.Redis's 5 s, the most lenient of the peers (Jedis 2 s,
+/// go-redis 3 s), because it bounds the whole call, not one read, so it must cover the largest
+/// reply a batch job reads in one call on a loaded server. Blocking commands add their own
+/// time to it.
+pub(crate) const DEFAULT_IO_TIMEOUT: Duration = Duration::from_secs(5);
 /// Covers a server restart of about a second: every connect refused meanwhile is retried.
 pub(crate) const DEFAULT_CONNECT_RETRY_BUDGET: Duration = Duration::from_secs(1);
 
@@ -167,8 +174,8 @@ impl Default for ConnectionInfo {
             protocol: Protocol::Resp2,
             connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
             connect_retry_budget: DEFAULT_CONNECT_RETRY_BUDGET,
-            read_timeout: None,
-            write_timeout: None,
+            read_timeout: Some(DEFAULT_IO_TIMEOUT),
+            write_timeout: Some(DEFAULT_IO_TIMEOUT),
             client_name: None,
             limits: Limits::default(),
         }

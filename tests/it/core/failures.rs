@@ -62,11 +62,14 @@ fn read_timeout_discards_the_connection() {
         assert!(matches!(conn.recv(), Err(Error::Broken)));
         assert!(matches!(conn.send(&cmd("PING")), Err(Error::Broken)));
 
-        // A blocking command that outlives the timeout only blocks its own connection.
-        let err = client
+        // A blocking command gets its own block time on top of the read timeout: a 1 s BLPOP
+        // outlives the 200 ms timeout and still answers (nil), on a connection kept in step.
+        let started = std::time::Instant::now();
+        let popped = client
             .query::<Option<Value>>(&command(&["BLPOP", "nothing", "1"]))
-            .unwrap_err();
-        assert!(err.is_timeout(), "{err:?}");
+            .unwrap();
+        assert_eq!(popped, None);
+        assert!(started.elapsed() >= Duration::from_millis(900));
         assert_eq!(client.ping().unwrap(), "PONG");
 
         // The same timeout from the URL.
@@ -81,7 +84,7 @@ fn read_timeout_discards_the_connection() {
             Some(Duration::from_millis(200))
         );
         let err = from_url
-            .query::<Option<Value>>(&command(&["BLPOP", "nothing", "1"]))
+            .query::<()>(&command(&["DEBUG", "SLEEP", "1"]))
             .unwrap_err();
         assert!(
             matches!(
@@ -93,6 +96,7 @@ fn read_timeout_discards_the_connection() {
             "{err:?}"
         );
         assert_eq!(from_url.idle_connections(), 0);
+        barrier.ping().unwrap();
         assert_eq!(from_url.ping().unwrap(), "PONG");
     }
 }

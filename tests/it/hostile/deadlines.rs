@@ -144,3 +144,31 @@ fn signals_during_a_read_do_not_fail_the_call() {
     );
     assert_eq!(result.unwrap(), "ok");
 }
+
+#[test]
+fn by_default_no_call_waits_for_ever() {
+    // A server that accepts a command and never answers: with the default settings the call
+    // ends with a timeout (5 s), it does not hang.
+    let fake = Fake::start(vec![vec![Step::Read]]);
+    let client = Client::builder().host("127.0.0.1").port(fake.port).build();
+    assert_eq!(
+        client.connection_info().read_timeout(),
+        Some(Duration::from_secs(5))
+    );
+    let started = Instant::now();
+    let err = client.ping().unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        matches!(
+            err,
+            Error::Timeout {
+                op: Operation::Read
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        (Duration::from_secs(4)..Duration::from_secs(7)).contains(&took),
+        "{took:?}"
+    );
+}
