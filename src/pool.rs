@@ -128,7 +128,6 @@ impl Pool {
         &self,
         f: impl FnOnce(&Connection) -> Result<R>,
     ) -> Option<Result<R>> {
-        self.leave_parent_connections();
         Some(self.take_idle()?.run(f))
     }
 
@@ -151,7 +150,6 @@ impl Pool {
     }
 
     fn checkout(&self) -> Result<Pooled<'_>> {
-        self.leave_parent_connections();
         let deadline = self.config.wait_timeout.map(|t| Instant::now() + t);
         loop {
             if let Some(conn) = self.take_idle() {
@@ -185,11 +183,12 @@ impl Pool {
         }
     }
 
-    /// In a child process after `fork()`, forgets the parent's connections without touching
-    /// them: closing them could not harm the parent (the child holds copies of the sockets),
-    /// but a TLS connection says goodbye when dropped, and any use would interleave with the
-    /// parent's. They are leaked, not dropped; the child opens its own.
-    fn leave_parent_connections(&self) {
+    /// The pool's state, after making sure it belongs to this process. In a child process
+    /// after `fork()` the parent's connections are forgotten without being touched: closing
+    /// them could not harm the parent (the child holds copies of the sockets), but a TLS
+    /// connection says goodbye when dropped, and any use would interleave with the parent's.
+    /// They are leaked, not dropped; the child opens its own. (One `getpid` per check-out.)
+    fn state_here(&self) -> MutexGuard<'_, State> {
         let pid = std::process::id();
         let mut state = self.state();
         if state.pid != pid {
@@ -200,13 +199,14 @@ impl Pool {
             state.waiters = 0;
             state.pid = pid;
         }
+        state
     }
 
     /// Pops idle connections until one is fit for reuse (checked outside the lock: the check
     /// may probe the socket).
     fn take_idle(&self) -> Option<Pooled<'_>> {
         loop {
-            let conn = self.state().idle.pop()?;
+            let conn = self.state_here().idle.pop()?;
             // A server restart or a stray byte shows here, before a command is risked.
             if conn.is_reusable() {
                 return Some(Pooled::new(self, conn));
