@@ -10,14 +10,16 @@ use std::cell::{RefCell, RefMut};
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
+mod connect;
 mod deadline;
 mod handshake;
+mod read;
 mod reader;
 mod scripts;
 mod stream;
 mod wire;
 
-use deadline::{Deadlines, Timed};
+use deadline::Deadlines;
 pub(crate) use reader::Reader;
 pub(crate) use scripts::ScriptCache;
 use stream::{io_error, Stream};
@@ -118,7 +120,7 @@ impl Connection {
     /// `CLIENT SETNAME`, which a server busy with a script refuses (`SCRIPT KILL` needs neither).
     pub(crate) fn open_with(info: &ConnectionInfo, select: bool) -> Result<Connection> {
         let started = Instant::now();
-        let stream = connect_retrying(info, started)?;
+        let stream = connect::connect_retrying(info, started)?;
         let conn = Connection {
             inner: RefCell::new(Inner {
                 stream,
@@ -545,120 +547,6 @@ impl Inner {
             crate::resp::ProtocolError::UnsolicitedReply,
         ))
     }
-
-    /// Reads one reply, skipping out-of-band pushes.
-    fn recv(&mut self) -> Result<Value> {
-        loop {
-            match self.recv_any()? {
-                Value::Push(_) => {}
-                value => return Ok(value),
-            }
-        }
-    }
-
-    /// Reads the next frame, pushes included.
-    #[inline]
-    fn recv_any(&mut self) -> Result<Value> {
-        let result = self.recv_frame();
-        self.check(result)
-    }
-
-    fn recv_frame(&mut self) -> Result<Value> {
-        loop {
-            let (used, value) = self.decoder.decode(&self.rbuf[self.rpos..self.rend])?;
-            self.consume(used);
-            if let Some(value) = value {
-                return Ok(value);
-            }
-            if self.rpos == self.rend {
-                if let Some((data, missing)) = self.decoder.pending_bulk() {
-                    if missing >= DIRECT_READ_MIN {
-                        // Read the rest of a large payload straight into the reply's buffer.
-                        let got = if self.deadlines.reads_bounded() {
-                            // Read by read, each within the call's deadline.
-                            let timed = Timed {
-                                stream: &mut self.stream,
-                                deadlines: &mut self.deadlines,
-                            };
-                            io::Read::read_to_end(&mut io::Read::take(timed, missing as u64), data)
-                        } else {
-                            self.stream.read_exact_into(data, missing)
-                        };
-                        if got.map_err(|e| io_error(e, Operation::Read))? < missing {
-                            return Err(closed());
-                        }
-                        continue;
-                    }
-                }
-            }
-            self.fill()?;
-        }
-    }
-
-    /// Reads more bytes into the buffer, after moving the unconsumed ones (at most a partial
-    /// line or element) to its front, so that the read gets the whole buffer.
-    fn fill(&mut self) -> Result<()> {
-        if self.rpos > 0 {
-            self.rbuf.copy_within(self.rpos..self.rend, 0);
-            self.rend -= self.rpos;
-            self.rpos = 0;
-        }
-        if self.rend == self.rbuf.len() {
-            // One line longer than the buffer; the decoder's limits bound how far this goes.
-            let len = self.rbuf.len() * 2;
-            self.rbuf.resize(len, 0);
-        }
-        let n = deadline::read(
-            &mut self.stream,
-            &mut self.deadlines,
-            &mut self.rbuf[self.rend..],
-        )
-        .map_err(|e| io_error(e, Operation::Read))?;
-        if n == 0 {
-            return Err(closed());
-        }
-        self.rend += n;
-        Ok(())
-    }
-}
-
-/// Connects, retrying within the budget while the connect fails before anything was sent
-/// (refused, reset, aborted, a Unix socket not there yet), with exponential backoff and jitter
-/// so that many clients do not retry in step.
-fn connect_retrying(info: &ConnectionInfo, started: Instant) -> Result<Stream> {
-    let mut pause = Duration::from_millis(10);
-    loop {
-        let error = match Stream::connect(info) {
-            Ok(stream) => return Ok(stream),
-            Err(Error::Io(e)) if retryable(&e) => Error::Io(e),
-            Err(other) => return Err(other),
-        };
-        let jittered = pause / 2 + pause.mul_f64(jitter() / 2.0);
-        let spent = started.elapsed();
-        if spent + jittered > info.connect_retry_budget {
-            return Err(error);
-        }
-        std::thread::sleep(jittered);
-        pause = (pause * 2).min(Duration::from_millis(250));
-    }
-}
-
-fn retryable(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::NotFound
-    )
-}
-
-/// A number in [0, 1), different on every call and in every process.
-fn jitter() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(u64::from(std::process::id()));
-    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// The longer of two block times (`Forever` the longest).
