@@ -14,7 +14,7 @@ pub(super) fn connect_retrying(info: &ConnectionInfo, started: Instant) -> Resul
     loop {
         let error = match Stream::connect(info) {
             Ok(stream) => return Ok(stream),
-            Err(Error::Io(e)) if retryable(&e) => Error::Io(e),
+            Err(e @ Error::Io { .. }) if retryable(&e) => e,
             Err(other) => return Err(other),
         };
         let jittered = pause / 2 + pause.mul_f64(jitter() / 2.0);
@@ -27,9 +27,12 @@ pub(super) fn connect_retrying(info: &ConnectionInfo, started: Instant) -> Resul
     }
 }
 
-fn retryable(e: &io::Error) -> bool {
+fn retryable(e: &Error) -> bool {
+    let Error::Io { source, .. } = e else {
+        return false;
+    };
     matches!(
-        e.kind(),
+        source.kind(),
         io::ErrorKind::ConnectionRefused
             | io::ErrorKind::ConnectionReset
             | io::ErrorKind::ConnectionAborted

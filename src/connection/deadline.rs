@@ -20,6 +20,9 @@ pub(super) struct Deadlines {
     write_timeout: Option<Duration>,
     read_by: Option<Instant>,
     write_by: Option<Instant>,
+    /// What the call in progress was given (for a timeout's error).
+    read_limit: Option<Duration>,
+    write_limit: Option<Duration>,
     /// The timeouts the socket has now.
     read_armed: Option<Duration>,
     write_armed: Option<Duration>,
@@ -33,6 +36,8 @@ impl Deadlines {
             write_timeout: write,
             read_by: None,
             write_by: None,
+            read_limit: read,
+            write_limit: write,
             read_armed: read,
             write_armed: write,
         }
@@ -41,6 +46,8 @@ impl Deadlines {
     /// A new call (or pipeline segment) starts: its deadlines are the timeouts from now.
     #[inline]
     pub(super) fn start_call(&mut self) {
+        self.read_limit = self.read_timeout;
+        self.write_limit = self.write_timeout;
         if self.read_timeout.is_none() && self.write_timeout.is_none() {
             self.read_by = None;
             self.write_by = None;
@@ -57,9 +64,13 @@ impl Deadlines {
         self.start_call();
         match block {
             None => {}
-            Some(crate::cmd::Block::Forever) => self.read_by = None,
+            Some(crate::cmd::Block::Forever) => {
+                self.read_by = None;
+                self.read_limit = None;
+            }
             Some(crate::cmd::Block::For(extra)) => {
                 self.read_by = self.read_by.and_then(|by| by.checked_add(extra));
+                self.read_limit = self.read_limit.map(|t| t.saturating_add(extra));
             }
         }
     }
@@ -68,6 +79,17 @@ impl Deadlines {
     pub(super) fn start_until(&mut self, by: Option<Instant>) {
         self.read_by = by;
         self.write_by = by;
+    }
+
+    /// The limit the call in progress had for writes (`write`) or reads, for a timeout's
+    /// error (zero when it had none, which a timeout then did not come from).
+    pub(super) fn limit(&self, write: bool) -> Duration {
+        let limit = if write {
+            self.write_limit
+        } else {
+            self.read_limit
+        };
+        limit.unwrap_or_default()
     }
 
     pub(super) fn read_timeout(&self) -> Option<Duration> {

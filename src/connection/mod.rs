@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 mod connect;
 mod deadline;
+mod errors;
 mod handshake;
 mod read;
 mod reader;
@@ -22,7 +23,7 @@ mod wire;
 use deadline::Deadlines;
 pub(crate) use reader::Reader;
 pub(crate) use scripts::ScriptCache;
-use stream::{io_error, Stream};
+use stream::Stream;
 pub(crate) use wire::Wire;
 
 /// Size of the read buffer; it grows only for a status line longer than this.
@@ -77,6 +78,11 @@ struct Inner {
     sent_block: Option<crate::cmd::Block>,
     /// The socket was probed just now (by the pool's check-out): the request skips its own.
     probed: bool,
+    /// The server, for errors (`redis://host:port`, never credentials).
+    addr: Box<str>,
+    /// Some of the server's bytes were taken as RESP: from now on, bytes that are not RESP
+    /// are a protocol error, no longer a sign that something else listens there.
+    heard: bool,
 }
 
 impl std::fmt::Debug for Connection {
@@ -134,6 +140,8 @@ impl Connection {
                 scripts: ScriptCache::default(),
                 probed: false,
                 sent_block: None,
+                addr: info.addr.to_string().into(),
+                heard: false,
             }),
         };
         // The handshake is part of connecting: the connect timeout bounds it as a whole (a
@@ -143,8 +151,20 @@ impl Connection {
             inner.deadlines.start_until(by);
         }
         conn.handshake(info, select).map_err(|e| match e {
-            Error::Timeout { .. } => Error::Timeout {
-                op: Operation::Connect,
+            Error::Timeout { addr, .. } => Error::Timeout {
+                addr,
+                op: Operation::Handshake,
+                limit: info.connect_timeout.unwrap_or_default(),
+            },
+            Error::Io { addr, source, .. } => Error::Io {
+                addr,
+                op: Operation::Handshake,
+                source,
+            },
+            Error::Protocol { addr, source, .. } => Error::Protocol {
+                addr,
+                op: Operation::Handshake,
+                source,
             },
             other => other,
         })?;
@@ -370,11 +390,10 @@ impl Connection {
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> Result<()> {
         let mut inner = self.lock()?;
         let inner = &mut *inner;
-        let set = inner
-            .deadlines
-            .set_read_timeout(&inner.stream, timeout)
-            .map_err(Error::Io);
-        inner.check(set)
+        match inner.deadlines.set_read_timeout(&inner.stream, timeout) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(inner.io_failure(e, Operation::Read)),
+        }
     }
 
     /// The read timeout in force.
@@ -443,15 +462,11 @@ impl Inner {
                 Ok(0) => {
                     let e =
                         io::Error::new(io::ErrorKind::WriteZero, "the socket accepted no bytes");
-                    self.broken = true;
-                    return (sent, Err(Error::Io(e)));
+                    return (sent, Err(self.io_failure(e, Operation::Write)));
                 }
                 Ok(n) => sent += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.broken = true;
-                    return (sent, Err(io_error(e, Operation::Write)));
-                }
+                Err(e) => return (sent, Err(self.io_failure(e, Operation::Write))),
             }
         }
         (sent, Ok(()))
@@ -469,6 +484,7 @@ impl Inner {
     #[inline]
     fn consume(&mut self, used: usize) {
         self.rpos += used;
+        self.heard |= used > 0;
         self.after_reply();
     }
 
@@ -477,6 +493,7 @@ impl Inner {
     #[inline]
     fn after_reply(&mut self) {
         if self.rpos == self.rend {
+            self.heard |= self.rpos > 0;
             self.rpos = 0;
             self.rend = 0;
             if self.rbuf.len() > READ_BUF && self.decoder.is_idle() {
@@ -497,7 +514,10 @@ impl Inner {
         }
         while self.rpos != self.rend {
             let decoded = self.decoder.decode(&self.rbuf[self.rpos..self.rend]);
-            let (used, value) = self.check(decoded.map_err(Error::from))?;
+            let (used, value) = match decoded {
+                Ok(done) => done,
+                Err(e) => return Err(self.protocol_failure(e, Operation::Probe)),
+            };
             self.consume(used);
             match value {
                 Some(Value::Push(_)) => {}
@@ -526,26 +546,20 @@ impl Inner {
         self.rend = 0;
         match self.stream.read_waiting(&mut self.rbuf) {
             Ok(None) => Ok(()),
-            Ok(Some(0)) => {
-                self.broken = true;
-                Err(closed())
-            }
+            Ok(Some(0)) => Err(self.closed(Operation::Probe)),
             Ok(Some(n)) => {
                 self.rend = n;
                 Ok(())
             }
-            Err(e) => {
-                self.broken = true;
-                Err(io_error(e, Operation::Read))
-            }
+            Err(e) => Err(self.io_failure(e, Operation::Probe)),
         }
     }
 
     fn unsolicited(&mut self) -> Result<()> {
-        self.broken = true;
-        Err(Error::Protocol(
-            crate::resp::ProtocolError::UnsolicitedReply,
-        ))
+        // Something was taken as RESP: this is a stray reply, not a foreign server's banner.
+        self.heard = true;
+        let stray = crate::resp::ProtocolError::UnsolicitedReply;
+        Err(self.protocol_failure(stray, Operation::Probe))
     }
 }
 
@@ -570,11 +584,4 @@ pub(crate) fn not_empty(cmd: &Cmd) -> Result<()> {
         return Err(Error::invalid_argument("an empty command (no name)"));
     }
     Ok(())
-}
-
-fn closed() -> Error {
-    Error::Io(io::Error::new(
-        io::ErrorKind::UnexpectedEof,
-        "the server closed the connection",
-    ))
 }

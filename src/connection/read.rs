@@ -1,8 +1,7 @@
 //! Reading replies: whole frames from the buffer and the socket, within the call's deadline.
 
 use super::deadline::{self, Timed};
-use super::stream::io_error;
-use super::{closed, Inner, DIRECT_READ_MIN};
+use super::{Inner, DIRECT_READ_MIN};
 use crate::error::{Operation, Result};
 use crate::resp::Value;
 use std::io;
@@ -27,9 +26,14 @@ impl Inner {
 
     fn recv_frame(&mut self) -> Result<Value> {
         loop {
-            let (used, value) = self.decoder.decode(&self.rbuf[self.rpos..self.rend])?;
+            let decoded = self.decoder.decode(&self.rbuf[self.rpos..self.rend]);
+            let (used, value) = match decoded {
+                Ok(done) => done,
+                Err(e) => return Err(self.protocol_failure(e, Operation::Read)),
+            };
             self.consume(used);
             if let Some(value) = value {
+                self.heard = true;
                 return Ok(value);
             }
             if self.rpos == self.rend {
@@ -46,8 +50,10 @@ impl Inner {
                         } else {
                             self.stream.read_exact_into(data, missing)
                         };
-                        if got.map_err(|e| io_error(e, Operation::Read))? < missing {
-                            return Err(closed());
+                        match got {
+                            Ok(n) if n < missing => return Err(self.closed(Operation::Read)),
+                            Ok(_) => {}
+                            Err(e) => return Err(self.io_failure(e, Operation::Read)),
                         }
                         continue;
                     }
@@ -61,6 +67,7 @@ impl Inner {
     /// line or element) to its front, so that the read gets the whole buffer.
     pub(super) fn fill(&mut self) -> Result<()> {
         if self.rpos > 0 {
+            self.heard = true;
             self.rbuf.copy_within(self.rpos..self.rend, 0);
             self.rend -= self.rpos;
             self.rpos = 0;
@@ -70,15 +77,16 @@ impl Inner {
             let len = self.rbuf.len() * 2;
             self.rbuf.resize(len, 0);
         }
-        let n = deadline::read(
+        let read = deadline::read(
             &mut self.stream,
             &mut self.deadlines,
             &mut self.rbuf[self.rend..],
-        )
-        .map_err(|e| io_error(e, Operation::Read))?;
-        if n == 0 {
-            return Err(closed());
-        }
+        );
+        let n = match read {
+            Ok(0) => return Err(self.closed(Operation::Read)),
+            Ok(n) => n,
+            Err(e) => return Err(self.io_failure(e, Operation::Read)),
+        };
         self.rend += n;
         Ok(())
     }

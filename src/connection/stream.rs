@@ -20,22 +20,23 @@ pub(crate) enum Stream {
 
 impl Stream {
     pub(super) fn connect(info: &ConnectionInfo) -> Result<Stream> {
+        let failed = |e: io::Error| connect_failure(info, e);
         match &info.addr {
             Addr::Tcp { host, port, tls } => {
-                let tcp = connect_tcp(host, *port, info.connect_timeout)?;
-                tcp.set_nodelay(true)?;
-                tcp.set_read_timeout(info.read_timeout)?;
-                tcp.set_write_timeout(info.write_timeout)?;
+                let tcp = connect_tcp(host, *port, info.connect_timeout).map_err(failed)?;
+                tcp.set_nodelay(true).map_err(failed)?;
+                tcp.set_read_timeout(info.read_timeout).map_err(failed)?;
+                tcp.set_write_timeout(info.write_timeout).map_err(failed)?;
                 if *tls {
-                    return wrap_tls(host, tcp);
+                    return wrap_tls(info, host, tcp);
                 }
                 Ok(Stream::Tcp(tcp))
             }
             #[cfg(unix)]
             Addr::Unix(path) => {
-                let unix = UnixStream::connect(path)?;
-                unix.set_read_timeout(info.read_timeout)?;
-                unix.set_write_timeout(info.write_timeout)?;
+                let unix = UnixStream::connect(path).map_err(failed)?;
+                unix.set_read_timeout(info.read_timeout).map_err(failed)?;
+                unix.set_write_timeout(info.write_timeout).map_err(failed)?;
                 Ok(Stream::Unix(unix))
             }
             #[cfg(not(unix))]
@@ -120,7 +121,7 @@ impl Stream {
     }
 }
 
-fn connect_tcp(host: &str, port: u16, timeout: Option<Duration>) -> Result<TcpStream> {
+fn connect_tcp(host: &str, port: u16, timeout: Option<Duration>) -> io::Result<TcpStream> {
     let mut last = None;
     for addr in (host, port).to_socket_addrs()? {
         let attempt = match timeout {
@@ -132,33 +133,41 @@ fn connect_tcp(host: &str, port: u16, timeout: Option<Duration>) -> Result<TcpSt
             Err(e) => last = Some(e),
         }
     }
-    Err(match last {
-        Some(e) if is_timeout(&e) => Error::Timeout {
-            op: Operation::Connect,
-        },
-        Some(e) => Error::Io(e),
-        None => Error::Io(io::Error::new(
-            io::ErrorKind::NotFound,
-            "host resolved to no address",
-        )),
-    })
+    Err(last
+        .unwrap_or_else(|| io::Error::new(io::ErrorKind::NotFound, "host resolved to no address")))
+}
+
+/// A connect that failed: where, and the limit when it timed out.
+fn connect_failure(info: &ConnectionInfo, e: io::Error) -> Error {
+    let addr = info.addr.to_string();
+    let op = Operation::Connect;
+    if is_timeout(&e) {
+        let limit = info.connect_timeout.unwrap_or_default();
+        Error::Timeout { addr, op, limit }
+    } else {
+        Error::Io {
+            addr,
+            op,
+            source: e,
+        }
+    }
 }
 
 #[cfg(feature = "tls")]
-fn wrap_tls(host: &str, tcp: TcpStream) -> Result<Stream> {
+fn wrap_tls(info: &ConnectionInfo, host: &str, tcp: TcpStream) -> Result<Stream> {
     let connector = native_tls::TlsConnector::new()?;
     let tls = connector.connect(host, tcp).map_err(|e| match e {
         native_tls::HandshakeError::Failure(e) => Error::Tls(e),
-        native_tls::HandshakeError::WouldBlock(_) => Error::Timeout {
-            op: Operation::Connect,
-        },
+        native_tls::HandshakeError::WouldBlock(_) => {
+            connect_failure(info, io::ErrorKind::TimedOut.into())
+        }
     })?;
     Ok(Stream::Tls(Box::new(tls)))
 }
 
 /// A backstop: `ConnectionInfo::from_url`, the only way to a TLS address, already refuses it.
 #[cfg(not(feature = "tls"))]
-fn wrap_tls(_host: &str, _tcp: TcpStream) -> Result<Stream> {
+fn wrap_tls(_info: &ConnectionInfo, _host: &str, _tcp: TcpStream) -> Result<Stream> {
     Err(Error::TlsNotEnabled)
 }
 
@@ -201,12 +210,4 @@ fn is_timeout(e: &io::Error) -> bool {
         e.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
     )
-}
-
-pub(super) fn io_error(e: io::Error, op: Operation) -> Error {
-    if is_timeout(&e) {
-        Error::Timeout { op }
-    } else {
-        Error::Io(e)
-    }
 }

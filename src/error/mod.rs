@@ -1,6 +1,7 @@
 //! The crate's one error type, and the one place where server error replies are classified.
 
 use crate::resp::ProtocolError;
+use std::time::Duration;
 use std::{fmt, io};
 
 /// Everything that can go wrong, as variants a caller can match on.
@@ -24,17 +25,47 @@ use std::{fmt, io};
 #[non_exhaustive]
 pub enum Error {
     /// The socket failed, or the server closed the connection.
-    #[error("i/o error: {0}")]
-    Io(#[from] io::Error),
-    /// A connect, read or write took longer than its configured timeout.
-    #[error("timed out while {op}")]
-    Timeout {
-        /// What was being done.
+    #[error("{addr}: i/o error while {op}: {source}")]
+    Io {
+        /// The server, as `redis://host:port` or `unix:///path` (never with credentials).
+        addr: String,
+        /// The step that failed.
         op: Operation,
+        /// What the operating system reported.
+        #[source]
+        source: io::Error,
+    },
+    /// A connect, read or write took longer than its configured timeout.
+    #[error("{addr}: timed out while {op} (limit {limit:?})")]
+    Timeout {
+        /// The server, as `redis://host:port` or `unix:///path` (never with credentials).
+        addr: String,
+        /// The step that took too long.
+        op: Operation,
+        /// The limit that ran out: the connect timeout for connecting and the handshake, the
+        /// read or write timeout (plus a blocking command's own block time) for a call.
+        limit: Duration,
     },
     /// The server sent bytes that are not valid RESP or break a [`Limits`](crate::resp::Limits).
-    #[error("protocol error: {0}")]
-    Protocol(#[from] ProtocolError),
+    #[error("{addr}: protocol error while {op}: {source}")]
+    Protocol {
+        /// The server, as `redis://host:port` or `unix:///path` (never with credentials).
+        addr: String,
+        /// The step that failed.
+        op: Operation,
+        /// What was wrong with the bytes.
+        #[source]
+        source: ProtocolError,
+    },
+    /// The first bytes from the address are not RESP: something else listens there (an HTTP or
+    /// SSH server, a proxy's banner). Nothing more is read from it.
+    #[error("{addr} is not a Redis server: it sent {first_bytes}")]
+    NotRedis {
+        /// The server, as `redis://host:port` or `unix:///path` (never with credentials).
+        addr: String,
+        /// Up to 32 of the first bytes it sent, quoted and escaped (`"HTTP/1.1 400 Bad R"`).
+        first_bytes: String,
+    },
     /// The server replied with an error. `message` is the reply as sent, code included.
     #[error("server error: {message}")]
     Server {
@@ -125,33 +156,48 @@ pub enum Error {
     Broken,
 }
 
-/// What was being done when a [`Error::Timeout`] struck.
+/// The step a connection error struck in: [`Error::Io`], [`Error::Timeout`],
+/// [`Error::Protocol`].
 ///
 /// # Example
 ///
 /// ```
 /// use redline::{Error, Operation};
+/// use std::time::Duration;
 ///
-/// let err = Error::Timeout { op: Operation::Read };
-/// assert_eq!(err.to_string(), "timed out while reading");
+/// let err = Error::Timeout {
+///     addr: "redis://127.0.0.1:6379".into(),
+///     op: Operation::Read,
+///     limit: Duration::from_millis(300),
+/// };
+/// assert_eq!(
+///     err.to_string(),
+///     "redis://127.0.0.1:6379: timed out while reading a reply (limit 300ms)"
+/// );
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Operation {
-    /// Opening the connection.
+    /// Opening the connection (resolving, TCP connect, TLS).
     Connect,
+    /// Setting the opened connection up: `HELLO`, `AUTH`, `SELECT`, `CLIENT SETNAME`.
+    Handshake,
     /// Reading a reply.
     Read,
     /// Writing a command.
     Write,
+    /// Checking, before a request, that nothing unasked for waits on the socket.
+    Probe,
 }
 
 impl fmt::Display for Operation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Operation::Connect => "connecting",
-            Operation::Read => "reading",
-            Operation::Write => "writing",
+            Operation::Handshake => "in the handshake",
+            Operation::Read => "reading a reply",
+            Operation::Write => "writing a command",
+            Operation::Probe => "checking the socket before a request",
         })
     }
 }
@@ -374,8 +420,11 @@ impl Error {
     ///
     /// ```
     /// use redline::{Error, Operation};
+    /// use std::time::Duration;
     ///
-    /// assert!(Error::Timeout { op: Operation::Connect }.is_timeout());
+    /// let addr = "redis://127.0.0.1:6379".to_string();
+    /// let limit = Duration::from_secs(1);
+    /// assert!(Error::Timeout { addr, op: Operation::Connect, limit }.is_timeout());
     /// assert!(!Error::Broken.is_timeout());
     /// ```
     pub fn is_timeout(&self) -> bool {
@@ -387,13 +436,18 @@ impl Error {
     /// # Example
     ///
     /// ```
+    /// use redline::{Error, Operation};
     /// use std::io;
     ///
-    /// let err = redline::Error::from(io::Error::from(io::ErrorKind::ConnectionReset));
+    /// let err = Error::Io {
+    ///     addr: "redis://127.0.0.1:6379".into(),
+    ///     op: Operation::Read,
+    ///     source: io::ErrorKind::ConnectionReset.into(),
+    /// };
     /// assert!(err.is_io());
     /// ```
     pub fn is_io(&self) -> bool {
-        matches!(self, Error::Io(_))
+        matches!(self, Error::Io { .. })
     }
 
     /// Returns `true` when the connection that saw this error cannot be used again (redline
@@ -403,15 +457,50 @@ impl Error {
     ///
     /// ```
     /// use redline::{Error, Operation};
+    /// use std::time::Duration;
     ///
-    /// assert!(Error::Timeout { op: Operation::Read }.is_connection_broken());
+    /// let addr = "redis://127.0.0.1:6379".to_string();
+    /// let limit = Duration::from_secs(1);
+    /// assert!(Error::Timeout { addr, op: Operation::Read, limit }.is_connection_broken());
     /// assert!(!Error::from_server_reply("ERR unknown command".into()).is_connection_broken());
     /// ```
     pub fn is_connection_broken(&self) -> bool {
         match self {
-            Error::Io(_) | Error::Timeout { .. } | Error::Protocol(_) | Error::Broken => true,
+            Error::Io { .. }
+            | Error::Timeout { .. }
+            | Error::Protocol { .. }
+            | Error::NotRedis { .. }
+            | Error::Broken => true,
             Error::Pipeline { source, .. } => source.is_connection_broken(),
             _ => false,
+        }
+    }
+
+    /// The server a connection error happened with (`redis://host:port`, `unix:///path`),
+    /// looking through [`Error::Pipeline`]; `None` for errors that are not about a connection.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::{Error, Operation};
+    /// use std::time::Duration;
+    ///
+    /// let err = Error::Timeout {
+    ///     addr: "redis://10.0.0.7:6379".into(),
+    ///     op: Operation::Read,
+    ///     limit: Duration::from_secs(5),
+    /// };
+    /// assert_eq!(err.server_addr(), Some("redis://10.0.0.7:6379"));
+    /// assert_eq!(Error::WatchConflict.server_addr(), None);
+    /// ```
+    pub fn server_addr(&self) -> Option<&str> {
+        match self {
+            Error::Io { addr, .. }
+            | Error::Timeout { addr, .. }
+            | Error::Protocol { addr, .. }
+            | Error::NotRedis { addr, .. } => Some(addr),
+            Error::Pipeline { source, .. } => source.server_addr(),
+            _ => None,
         }
     }
 

@@ -26,7 +26,8 @@ fn read_timeout_discards_the_connection() {
             matches!(
                 err,
                 Error::Timeout {
-                    op: Operation::Read
+                    op: Operation::Read,
+                    ..
                 }
             ),
             "{protocol:?}: {err:?}"
@@ -49,7 +50,8 @@ fn read_timeout_discards_the_connection() {
             matches!(
                 err,
                 Error::Timeout {
-                    op: Operation::Read
+                    op: Operation::Read,
+                    ..
                 }
             ),
             "{err:?}"
@@ -90,7 +92,8 @@ fn read_timeout_discards_the_connection() {
             matches!(
                 err,
                 Error::Timeout {
-                    op: Operation::Read
+                    op: Operation::Read,
+                    ..
                 }
             ),
             "{err:?}"
@@ -114,14 +117,16 @@ fn connect_to_closed_port_fails_fast() {
     let err = client.ping().unwrap_err();
     assert!(started.elapsed() < Duration::from_millis(200));
     match &err {
-        Error::Io(e) => assert_eq!(e.kind(), ErrorKind::ConnectionRefused, "{e}"),
+        Error::Io { source: e, .. } => assert_eq!(e.kind(), ErrorKind::ConnectionRefused, "{e}"),
         other => panic!("{other:?}"),
     }
     assert!(err.is_io());
     assert!(err.is_connection_broken());
     assert_eq!(client.idle_connections(), 0);
     let err = Connection::open(client.connection_info()).unwrap_err();
-    assert!(matches!(&err, Error::Io(e) if e.kind() == ErrorKind::ConnectionRefused));
+    assert!(
+        matches!(&err, Error::Io { source: e, .. } if e.kind() == ErrorKind::ConnectionRefused)
+    );
     let err = client.get_connection().unwrap_err();
     assert!(err.is_io(), "{err:?}");
     // Also over a unix socket that does not exist.
@@ -166,14 +171,22 @@ fn connect_timeout_when_the_backlog_is_full() {
         matches!(
             err,
             Error::Timeout {
-                op: Operation::Connect
+                op: Operation::Connect,
+                ..
             }
         ),
         "{err:?}"
     );
     assert!(err.is_timeout());
     assert!(err.is_connection_broken());
-    assert_eq!(err.to_string(), "timed out while connecting");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "redis://{}:{}: timed out while connecting (limit 200ms)",
+            addr.ip(),
+            addr.port()
+        )
+    );
     assert_eq!(client.idle_connections(), 0);
 }
 
@@ -263,7 +276,7 @@ fn a_refused_connect_is_retried_within_the_budget() {
     let err = client.ping().unwrap_err();
     let took = started.elapsed();
     assert!(
-        matches!(&err, Error::Io(e) if e.kind() == ErrorKind::ConnectionRefused),
+        matches!(&err, Error::Io { source: e, .. } if e.kind() == ErrorKind::ConnectionRefused),
         "{err:?}"
     );
     assert!(took >= Duration::from_millis(700), "gave up after {took:?}");

@@ -28,13 +28,22 @@ fn a_reply_dripped_a_byte_at_a_time_times_out_at_the_call_deadline() {
         matches!(
             err,
             Error::Timeout {
-                op: Operation::Read
+                op: Operation::Read,
+                ..
             }
         ),
         "{err:?}"
     );
     assert!(took >= Duration::from_millis(250), "{took:?}");
     assert!(took < Duration::from_millis(600), "the call took {took:?}");
+    // The error says where, what and the limit.
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "redis://127.0.0.1:{}: timed out while reading a reply (limit 300ms)",
+            fake.port()
+        )
+    );
     // The pool dropped that connection; the next call works.
     assert_eq!(client.ping().unwrap(), "PONG");
 }
@@ -84,9 +93,7 @@ fn a_handshake_dripped_slowly_times_out_at_the_connect_deadline() {
     assert!(
         matches!(
             err,
-            Error::Timeout {
-                op: Operation::Connect
-            }
+            Error::Timeout { op: Operation::Handshake, limit, .. } if limit == Duration::from_millis(300)
         ),
         "{err:?}"
     );
@@ -162,7 +169,8 @@ fn by_default_no_call_waits_for_ever() {
         matches!(
             err,
             Error::Timeout {
-                op: Operation::Read
+                op: Operation::Read,
+                ..
             }
         ),
         "{err:?}"

@@ -32,7 +32,13 @@ fn malformed_handshake_reply() {
     let client = fake.builder().protocol(redline::Protocol::Resp3).build();
     let err = client.ping().unwrap_err();
     assert!(
-        matches!(err, Error::Protocol(ProtocolError::InvalidInteger)),
+        matches!(
+            err,
+            Error::Protocol {
+                source: ProtocolError::InvalidInteger,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert_eq!(client.idle_connections(), 0);
@@ -101,7 +107,8 @@ fn handshake_is_bounded_by_the_connect_timeout() {
         matches!(
             err,
             Error::Timeout {
-                op: Operation::Connect
+                op: Operation::Handshake,
+                ..
             }
         ),
         "{err:?}"

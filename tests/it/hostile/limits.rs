@@ -19,7 +19,13 @@ fn custom_limits_reject_large_bulk_from_real_server() {
     assert_eq!(limited.idle_connections(), 1);
     let err = limited.get::<Vec<u8>>("two-kib").unwrap_err();
     assert!(
-        matches!(err, Error::Protocol(ProtocolError::BulkTooLarge)),
+        matches!(
+            err,
+            Error::Protocol {
+                source: ProtocolError::BulkTooLarge,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert!(err.is_connection_broken());
@@ -29,7 +35,13 @@ fn custom_limits_reject_large_bulk_from_real_server() {
 
     let conn = limited.get_connection().unwrap();
     let err = conn.get::<Vec<u8>>("two-kib").unwrap_err();
-    assert!(matches!(err, Error::Protocol(ProtocolError::BulkTooLarge)));
+    assert!(matches!(
+        err,
+        Error::Protocol {
+            source: ProtocolError::BulkTooLarge,
+            ..
+        }
+    ));
     assert!(conn.is_broken());
     assert!(matches!(conn.get::<Vec<u8>>("one-kib"), Err(Error::Broken)));
 }
@@ -53,18 +65,36 @@ fn custom_limits_on_the_fake_server() {
     let client = fake.builder().limits(limits).build();
     let err = client.get::<Vec<u8>>("k").unwrap_err();
     assert!(
-        matches!(err, Error::Protocol(ProtocolError::BulkTooLarge)),
+        matches!(
+            err,
+            Error::Protocol {
+                source: ProtocolError::BulkTooLarge,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert_eq!(client.idle_connections(), 0);
     let err = client.query::<Value>(&cmd("LRANGE")).unwrap_err();
     assert!(
-        matches!(err, Error::Protocol(ProtocolError::AggregateTooLarge)),
+        matches!(
+            err,
+            Error::Protocol {
+                source: ProtocolError::AggregateTooLarge,
+                ..
+            }
+        ),
         "{err:?}"
     );
     let err = client.query::<Value>(&cmd("X")).unwrap_err();
     assert!(
-        matches!(err, Error::Protocol(ProtocolError::TooDeep)),
+        matches!(
+            err,
+            Error::Protocol {
+                source: ProtocolError::TooDeep,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert_eq!(client.idle_connections(), 0);
@@ -77,7 +107,13 @@ fn custom_limits_on_the_fake_server() {
         let client = fake.builder().limits(limits).build();
         let err = client.query::<Value>(&cmd("Z")).unwrap_err();
         assert!(
-            matches!(err, Error::Protocol(ProtocolError::LineTooLong)),
+            matches!(
+                err,
+                Error::Protocol {
+                    source: ProtocolError::LineTooLong,
+                    ..
+                }
+            ),
             "{err:?}"
         );
         assert_eq!(client.idle_connections(), 0);
@@ -86,10 +122,22 @@ fn custom_limits_on_the_fake_server() {
 
 #[test]
 fn protocol_error_display_carries_no_wire_bytes() {
-    let fake = Fake::start(vec![reply(b"?s3cr3t-bytes\r\n", false)]);
-    let err = fake.client().ping().unwrap_err();
+    // After a first reply that was RESP: bytes from a Redis server may be the user's data.
+    let mut script = pong();
+    script.extend(reply(b"?s3cr3t-bytes\r\n", false));
+    let fake = Fake::start(vec![script]);
+    let conn = fake.connection();
+    conn.ping().unwrap();
+    let err = conn.ping().unwrap_err();
     let text = err.to_string();
     assert!(!text.contains("s3cr3t"), "{text}");
     assert!(!format!("{err:?}").contains("s3cr3t"));
-    assert_eq!(text, "protocol error: unknown RESP type byte 0x3f");
+    assert_eq!(
+        text,
+        format!(
+            "redis://127.0.0.1:{}: protocol error while reading a reply: \
+             unknown RESP type byte 0x3f",
+            fake.port()
+        )
+    );
 }

@@ -117,17 +117,59 @@ fn missing_crlf_after_payload() {
 
 #[test]
 fn unknown_type_byte() {
-    assert_discarded(
-        b"?what\r\n",
-        false,
-        protocol(ProtocolError::UnknownType(b'?')),
+    // As the first bytes a server sends: something other than Redis listens there.
+    assert_discarded(b"?what\r\n", false, not_redis("\"?what\\r\\n\""));
+    assert_discarded(b"hello\r\n", false, not_redis("\"hello\\r\\n\""));
+    assert_discarded(b"\0\r\n", false, not_redis("\"\\x00\\r\\n\""));
+    // After a reply that was RESP: a protocol error.
+    for (raw, byte) in [
+        (&b"?what\r\n"[..], b'?'),
+        (b"hello\r\n", b'h'),
+        (b"\0\r\n", 0),
+    ] {
+        let mut script = pong();
+        script.extend(reply(raw, false));
+        let fake = Fake::start(vec![script]);
+        let conn = fake.connection();
+        assert_eq!(conn.ping().unwrap(), "PONG");
+        let err = conn.req(cmd("GET").arg("k")).unwrap_err();
+        assert!(protocol(ProtocolError::UnknownType(byte))(&err), "{err:?}");
+        assert!(conn.is_broken());
+    }
+}
+
+/// A port where an HTTP server listens: the error says what answered, with its first bytes.
+#[test]
+fn an_http_server_is_not_a_redis_server() {
+    let http = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+    let fake = Fake::start(vec![reply(http, true)]);
+    let err = fake.client().ping().unwrap_err();
+    let addr = format!("redis://127.0.0.1:{}", fake.port());
+    assert!(
+        matches!(&err, Error::NotRedis { addr: a, .. } if *a == addr),
+        "{err:?}"
     );
-    assert_discarded(
-        b"hello\r\n",
-        false,
-        protocol(ProtocolError::UnknownType(b'h')),
+    assert!(err.is_connection_broken());
+    assert_eq!(err.server_addr(), Some(addr.as_str()));
+    assert_eq!(
+        err.to_string(),
+        format!("{addr} is not a Redis server: it sent \"HTTP/1.1 400 Bad Request\\r\\nConten\"")
     );
-    assert_discarded(b"\0\r\n", false, protocol(ProtocolError::UnknownType(0)));
+}
+
+/// An SSH server speaks first: the check before the first request sees its banner.
+#[test]
+fn an_ssh_banner_is_not_a_redis_server() {
+    let banner = b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n".to_vec();
+    let fake = Fake::start(vec![vec![Step::Write(banner), Step::Read]]);
+    let conn = fake.connection();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let err = conn.ping().unwrap_err();
+    assert!(
+        matches!(&err, Error::NotRedis { first_bytes, .. } if first_bytes.starts_with("\"SSH-2.0-OpenSSH")),
+        "{err:?}"
+    );
+    assert!(conn.is_broken());
 }
 
 #[test]
@@ -227,7 +269,7 @@ fn malformed_element_inside_an_array_breaks_the_connection() {
             .query::<HashMap<String, String>>(cmd("HGETALL").arg("k"))
             .unwrap_err();
         assert!(
-            matches!(&err, Error::Protocol(e) if *e == expected),
+            matches!(&err, Error::Protocol { source: e, .. } if *e == expected),
             "{err:?}"
         );
         assert!(conn.is_broken());

@@ -94,6 +94,10 @@ impl Fake {
         Connection::open(self.client().connection_info()).unwrap()
     }
 
+    fn port(&self) -> u16 {
+        self.port
+    }
+
     fn commands(&self) -> Vec<Vec<String>> {
         self.commands.lock().unwrap().clone()
     }
@@ -217,9 +221,14 @@ pub(super) fn assert_discarded(raw_reply: &[u8], close: bool, check: impl Fn(&Er
 }
 
 pub(super) fn protocol(expected: ProtocolError) -> impl Fn(&Error) -> bool {
-    move |e| matches!(e, Error::Protocol(p) if *p == expected)
+    move |e| matches!(e, Error::Protocol { source: p, .. } if *p == expected)
+}
+
+/// The error for a server whose first bytes are not RESP, quoting them as `first`.
+pub(super) fn not_redis(first: &'static str) -> impl Fn(&Error) -> bool {
+    move |e| matches!(e, Error::NotRedis { first_bytes, .. } if first_bytes == first)
 }
 
 pub(super) fn eof(e: &Error) -> bool {
-    matches!(e, Error::Io(io) if io.kind() == ErrorKind::UnexpectedEof)
+    matches!(e, Error::Io { source: io, .. } if io.kind() == ErrorKind::UnexpectedEof)
 }

@@ -25,7 +25,8 @@ fn server_never_replies() {
         matches!(
             err,
             Error::Timeout {
-                op: Operation::Read
+                op: Operation::Read,
+                ..
             }
         ),
         "{err:?}"
@@ -40,7 +41,8 @@ fn server_never_replies() {
         matches!(
             err,
             Error::Timeout {
-                op: Operation::Read
+                op: Operation::Read,
+                ..
             }
         ),
         "{err:?}"
@@ -58,7 +60,8 @@ fn server_sends_half_a_reply_then_stalls() {
         matches!(
             err,
             Error::Timeout {
-                op: Operation::Read
+                op: Operation::Read,
+                ..
             }
         ),
         "{err:?}"
@@ -78,7 +81,8 @@ fn server_sends_half_a_large_bulk_then_stalls() {
         matches!(
             err,
             Error::Timeout {
-                op: Operation::Read
+                op: Operation::Read,
+                ..
             }
         ),
         "{err:?}"

@@ -31,7 +31,13 @@ fn stray_reply_on_a_dedicated_connection_breaks_it() {
     assert_eq!(conn.get::<String>("k").unwrap(), "one");
     let err = conn.get::<String>("k").unwrap_err();
     assert!(
-        matches!(err, Error::Protocol(ProtocolError::UnsolicitedReply)),
+        matches!(
+            err,
+            Error::Protocol {
+                source: ProtocolError::UnsolicitedReply,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert!(conn.is_broken());
@@ -93,7 +99,13 @@ fn partly_arrived_stray_reply_is_not_taken_by_the_next_command() {
     assert_eq!(conn.ping().unwrap(), "PONG");
     let err = conn.incr("k").unwrap_err();
     assert!(
-        matches!(err, Error::Protocol(ProtocolError::UnsolicitedReply)),
+        matches!(
+            err,
+            Error::Protocol {
+                source: ProtocolError::UnsolicitedReply,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert!(conn.is_broken());
@@ -116,7 +128,13 @@ fn a_stray_reply_arriving_after_the_call_is_never_taken_by_the_next_one() {
     fake.wait_for_writes(2);
     let err = conn.get::<String>("k").unwrap_err();
     assert!(
-        matches!(err, Error::Protocol(ProtocolError::UnsolicitedReply)),
+        matches!(
+            err,
+            Error::Protocol {
+                source: ProtocolError::UnsolicitedReply,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert!(conn.is_broken());

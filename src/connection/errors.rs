@@ -1,0 +1,82 @@
+//! The errors a connection raises about itself: each names the server and the step, a timeout
+//! its limit, and bytes that are not RESP at all say that something else listens there.
+
+use super::Inner;
+use crate::error::{Error, Operation};
+use crate::resp::ProtocolError;
+use std::io;
+
+/// How many of a foreign server's first bytes an error quotes.
+const FIRST_BYTES: usize = 32;
+
+impl Inner {
+    /// A failed socket call: the connection is broken.
+    #[cold]
+    pub(super) fn io_failure(&mut self, e: io::Error, op: Operation) -> Error {
+        self.broken = true;
+        let addr = self.addr.to_string();
+        if matches!(
+            e.kind(),
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+        ) {
+            let limit = self.deadlines.limit(op == Operation::Write);
+            Error::Timeout { addr, op, limit }
+        } else {
+            Error::Io {
+                addr,
+                op,
+                source: e,
+            }
+        }
+    }
+
+    /// The server hung up: the connection is broken.
+    #[cold]
+    pub(super) fn closed(&mut self, op: Operation) -> Error {
+        let e = io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the server closed the connection",
+        );
+        self.io_failure(e, op)
+    }
+
+    /// Bytes that are not valid RESP: the connection is broken. When they are the very first
+    /// bytes the server sent and do not even start like RESP, the address is not a Redis
+    /// server (an HTTP server's `HTTP/1.1 400`, an SSH banner), and the error says so.
+    #[cold]
+    pub(super) fn protocol_failure(&mut self, source: ProtocolError, op: Operation) -> Error {
+        self.broken = true;
+        let addr = self.addr.to_string();
+        let first = !self.heard && self.rpos == 0;
+        if first && matches!(source, ProtocolError::UnknownType(_)) {
+            let seen = &self.rbuf[..self.rend.min(FIRST_BYTES)];
+            return Error::NotRedis {
+                addr,
+                first_bytes: quote(seen),
+            };
+        }
+        Error::Protocol { addr, op, source }
+    }
+}
+
+/// `bytes` as a quoted, escaped string: printable ASCII as is, the rest as escapes.
+fn quote(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 2);
+    out.push('"');
+    for &b in bytes {
+        out.extend(std::ascii::escape_default(b).map(char::from));
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn quotes_bytes_escaped() {
+        assert_eq!(
+            super::quote(b"HTTP/1.1 400\r\n\x00\xff\""),
+            r#""HTTP/1.1 400\r\n\x00\xff\"""#
+        );
+    }
+}
