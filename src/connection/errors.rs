@@ -5,6 +5,7 @@ use super::Inner;
 use crate::error::{Error, Operation};
 use crate::resp::ProtocolError;
 use std::io;
+use std::time::Duration;
 
 /// How many of a foreign server's first bytes an error quotes.
 const FIRST_BYTES: usize = 32;
@@ -14,20 +15,8 @@ impl Inner {
     #[cold]
     pub(super) fn io_failure(&mut self, e: io::Error, op: Operation) -> Error {
         self.broken = true;
-        let addr = self.addr.to_string();
-        if matches!(
-            e.kind(),
-            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-        ) {
-            let limit = self.deadlines.limit(op == Operation::Write);
-            Error::Timeout { addr, op, limit }
-        } else {
-            Error::Io {
-                addr,
-                op,
-                source: e,
-            }
-        }
+        let limit = self.deadlines.limit(op == Operation::Write);
+        io_error(self.addr.to_string(), op, limit, e)
     }
 
     /// The server hung up: the connection is broken.
@@ -56,6 +45,22 @@ impl Inner {
             };
         }
         Error::Protocol { addr, op, source }
+    }
+}
+
+/// A failed socket call as an error: a timeout (with the `limit` that ran out) or an I/O error.
+pub(super) fn io_error(addr: String, op: Operation, limit: Duration, e: io::Error) -> Error {
+    if matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    ) {
+        Error::Timeout { addr, op, limit }
+    } else {
+        Error::Io {
+            addr,
+            op,
+            source: e,
+        }
     }
 }
 

@@ -139,18 +139,8 @@ fn connect_tcp(host: &str, port: u16, timeout: Option<Duration>) -> io::Result<T
 
 /// A connect that failed: where, and the limit when it timed out.
 fn connect_failure(info: &ConnectionInfo, e: io::Error) -> Error {
-    let addr = info.addr.to_string();
-    let op = Operation::Connect;
-    if is_timeout(&e) {
-        let limit = info.connect_timeout.unwrap_or_default();
-        Error::Timeout { addr, op, limit }
-    } else {
-        Error::Io {
-            addr,
-            op,
-            source: e,
-        }
-    }
+    let limit = info.connect_timeout.unwrap_or_default();
+    super::errors::io_error(info.addr.to_string(), Operation::Connect, limit, e)
 }
 
 #[cfg(feature = "tls")]
@@ -203,11 +193,4 @@ impl Write for Stream {
             Stream::Tls(s) => s.flush(),
         }
     }
-}
-
-fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
 }
