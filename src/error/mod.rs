@@ -415,17 +415,23 @@ struct ScriptDetails {
 /// `ERR user_script:1: Script attempted to access nonexistent global variable 'x' script:
 /// e0e1f9fabfc9d4800c877a703b823ac0578ff8db, on @user_script:1.`,
 /// `ERR Error compiling script (new function): user_script:1: '=' expected near 'end'`, a
-/// function's `... script: myfunc, on @user_function:2.` and Redis 6's
+/// function's `... script: myfunc, on @user_function:2.`, Valkey 9's `... script: on
+/// @user_script:1.` and Redis 6's
 /// `ERR Error running script (call to f_<sha>): @user_script:1: user_script:1: boom`.
 /// Returns `None` when the text does not come from a script. Never panics: the text is the
 /// server's, and Lua puts whatever the script says into it.
 fn script_details(message: &str) -> Option<ScriptDetails> {
     let body = message.strip_prefix("ERR ").unwrap_or(message);
-    // Redis 7 appends ` script: <sha or function>, on @user_script:<line>.`. The Lua text before
-    // it may say "script: " itself, but never after it, so the last one is the server's.
+    // Redis 7 appends ` script: <sha or function>, on @user_script:<line>.`, Valkey 9
+    // ` script: on @user_script:<line>.` (no name). The Lua text before it may say "script: "
+    // itself, but never after it, so the last one is the server's.
     let split = body
         .rfind(" script: ")
-        .filter(|&at| body.get(at..).is_some_and(|tail| tail.contains(", on @")))
+        .filter(|&at| {
+            body.get(at..).is_some_and(|tail| {
+                tail.contains(", on @") || tail.starts_with(" script: on @")
+            })
+        })
         .and_then(|at| Some((body.get(..at)?, body.get(at + " script: ".len()..)?)));
     let (text, tail) = match split {
         Some((text, tail)) => (text, Some(tail)),

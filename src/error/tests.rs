@@ -230,6 +230,50 @@ fn script_reasons_of_redis_7() {
 }
 
 #[test]
+fn script_reasons_of_valkey_9() {
+    // Texts of valkey-server 9.1.2: the tail names neither the script nor the function.
+    let cases: &[(&str, &str, Option<u32>)] = &[
+        (
+            "ERR user_script:3: Script attempted to access nonexistent global variable \
+             'undefined_global' script: on @user_script:3.",
+            "Script attempted to access nonexistent global variable 'undefined_global'",
+            Some(3),
+        ),
+        ("ERR user_script:2: boom script: on @user_script:2.", "boom", Some(2)),
+        (
+            "ERR Unknown command called from script script: on @user_script:1.",
+            "Unknown command called from script",
+            Some(1),
+        ),
+        (
+            "ERR Write commands are not allowed from read-only scripts. script: on \
+             @user_function:6.",
+            "Write commands are not allowed from read-only scripts.",
+            Some(6),
+        ),
+        // The Lua text may say "script: on @" itself; only the last one is the server's.
+        (
+            "ERR user_script:1: a script: on @b script: on @user_script:1.",
+            "a script: on @b",
+            Some(1),
+        ),
+    ];
+    for &(text, reason, line) in cases {
+        let (got_reason, sha, got_line) = script(text);
+        assert_eq!(got_reason, reason, "{text}");
+        assert_eq!(sha, None, "{text}");
+        assert_eq!(got_line, line, "{text}");
+    }
+    // An error that redis.call raised keeps its kind, as on Redis 7.
+    let text = "WRONGTYPE Operation against a key holding the wrong kind of value script: on \
+                @user_script:1.";
+    assert_eq!(
+        Error::from_server_reply(text.into()).server_kind(),
+        Some(ServerErrorKind::WrongType)
+    );
+}
+
+#[test]
 fn script_reasons_without_redis_7_tail() {
     // Redis 6.2 and older name the script's Lua function, and put the location twice.
     let cases: &[(&str, &str, Option<u32>)] = &[
