@@ -428,9 +428,8 @@ fn script_details(message: &str) -> Option<ScriptDetails> {
     let split = body
         .rfind(" script: ")
         .filter(|&at| {
-            body.get(at..).is_some_and(|tail| {
-                tail.contains(", on @") || tail.starts_with(" script: on @")
-            })
+            body.get(at..)
+                .is_some_and(|tail| tail.contains(", on @") || tail.starts_with(" script: on @"))
         })
         .and_then(|at| Some((body.get(..at)?, body.get(at + " script: ".len()..)?)));
     let (text, tail) = match split {

@@ -239,7 +239,11 @@ fn script_reasons_of_valkey_9() {
             "Script attempted to access nonexistent global variable 'undefined_global'",
             Some(3),
         ),
-        ("ERR user_script:2: boom script: on @user_script:2.", "boom", Some(2)),
+        (
+            "ERR user_script:2: boom script: on @user_script:2.",
+            "boom",
+            Some(2),
+        ),
         (
             "ERR Unknown command called from script script: on @user_script:1.",
             "Unknown command called from script",
