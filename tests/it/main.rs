@@ -3,6 +3,7 @@
 mod support;
 
 mod core;
+mod faults;
 mod hostile;
 mod pipeline;
 mod script;

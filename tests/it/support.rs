@@ -161,6 +161,11 @@ impl RedisServer {
         }
         panic!("could not restart redis-server on port {}", self.port);
     }
+
+    /// The server's process id (for signals), or 0 when it is not running.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
 }
 
 impl Drop for RedisServer {
