@@ -16,7 +16,7 @@ mod common;
 #[path = "common/faults.rs"]
 mod faults;
 
-use faults::{soak_schedule, Plan, Server, ALL_OPS};
+use faults::{soak_schedule, Plan, Server};
 use redline::{Client, Protocol};
 use std::process::{Child, ExitCode};
 use std::time::{Duration, Instant};
@@ -110,7 +110,7 @@ fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
     let plan = Plan {
         duration,
         workers: 4,
-        ops: ALL_OPS.to_vec(),
+        ops: faults::default_ops(),
         schedule: soak_schedule(duration, STOPPED),
         signals: true,
     };

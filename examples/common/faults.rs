@@ -26,10 +26,27 @@ pub enum Op {
     Pipeline,
     /// A transaction: two `SET`s and the script, checked all-or-nothing afterwards.
     Atomic,
+    /// A batch of [`BIG`] `SET`+`GET` pairs (over 256 KiB: several segments), a transaction
+    /// every other time (checked all-or-nothing afterwards).
+    Big,
 }
 
-/// Every kind of step, in the order a worker cycles through them.
-pub const ALL_OPS: [Op; 4] = [Op::Script, Op::Plain, Op::Pipeline, Op::Atomic];
+/// The small steps, in the order a worker cycles through them.
+pub const SMALL_OPS: [Op; 4] = [Op::Script, Op::Plain, Op::Pipeline, Op::Atomic];
+
+/// Every kind of step.
+pub const ALL_OPS: [Op; 5] = [Op::Script, Op::Plain, Op::Pipeline, Op::Atomic, Op::Big];
+
+/// What the workers of the tests and the soak run: three the small steps, one every step
+/// (a big batch takes the time of a hundred small steps).
+pub fn default_ops() -> Vec<Vec<Op>> {
+    let small = SMALL_OPS.to_vec();
+    vec![small.clone(), small.clone(), small, ALL_OPS.to_vec()]
+}
+
+/// The `SET`+`GET` pairs of an [`Op::Big`] batch; with [`PAD`], about 340 KiB.
+pub const BIG: usize = 2000;
+const PAD: &str = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
 
 /// A fault the runner injects at a given time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -58,7 +75,8 @@ pub trait Server {
 pub struct Plan {
     pub duration: Duration,
     pub workers: usize,
-    pub ops: Vec<Op>,
+    /// Worker `i` cycles through `ops[i % ops.len()]`.
+    pub ops: Vec<Vec<Op>>,
     /// Offsets from the start, in order.
     pub schedule: Vec<(Duration, Action)>,
     /// Interrupt every worker with `SIGUSR1` (a handler without `SA_RESTART`) every ~1 ms.
@@ -321,12 +339,13 @@ impl<'a> Worker<'a> {
                 Op::Plain => self.plain(&token),
                 Op::Pipeline => self.pipeline(&token),
                 Op::Atomic => self.atomic(&token),
+                Op::Big => self.big(&token, i % 2 == 0),
             }
             i += 1;
         }
         // The faults are over: the last transaction's keys must be readable now.
         let deadline = Instant::now() + Duration::from_secs(10);
-        while !self.check_atomic() && Instant::now() < deadline {
+        while !(self.check_atomic() && self.check_big()) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -424,6 +443,73 @@ impl<'a> Worker<'a> {
     }
 }
 
+impl Worker<'_> {
+    fn big_key(&self, atomic: bool, j: usize) -> String {
+        self.key(&format!(
+            "{}{j}",
+            if atomic { "big-atomic:" } else { "big:" }
+        ))
+    }
+
+    fn big(&self, token: &str, atomic: bool) {
+        if atomic && !self.check_big() {
+            return;
+        }
+        let value = |j: usize| format!("{token}/{j}/{PAD}");
+        self.timed(Op::Big, || {
+            let mut pipe = self.client.pipeline();
+            if atomic {
+                pipe.atomic();
+            }
+            for j in 0..BIG {
+                let key = self.big_key(atomic, j);
+                pipe.set(&key, value(j)).ignore().get(&key);
+            }
+            let got: Vec<Option<String>> = pipe.execute()?;
+            if got.len() != BIG {
+                return Ok(Err(format!("{} replies for {BIG} GETs", got.len())));
+            }
+            for (j, got) in got.into_iter().enumerate() {
+                let got = got.unwrap_or_else(|| "nil".into());
+                if let Err(e) = expect(&got, &value(j)) {
+                    return Ok(Err(format!("GET #{j}: {e}")));
+                }
+            }
+            Ok(Ok(()))
+        });
+    }
+
+    /// Checks that the keys of this worker's big transactions were all set by the same one
+    /// (or none set). Returns whether the check could be made.
+    fn check_big(&self) -> bool {
+        let keys: Vec<String> = (0..BIG).map(|j| self.big_key(true, j)).collect();
+        let started = Instant::now();
+        let values = match self.client.mget::<Vec<Option<String>>>(&keys[..]) {
+            Ok(v) => v,
+            Err(e) => {
+                self.counts.record(Op::Big, Err(e), started.elapsed());
+                return false;
+            }
+        };
+        self.counts.atomic_checked.fetch_add(1, Ordering::SeqCst);
+        let batch = |v: &Option<String>| {
+            v.as_deref()
+                .and_then(|v| v.split('/').next())
+                .map(str::to_owned)
+        };
+        let first = values.first().map(batch).unwrap_or(None);
+        if values.len() != BIG || values.iter().any(|v| batch(v) != first) {
+            let set = values.iter().filter(|v| batch(v) == first).count();
+            self.counts.partial.fetch_add(1, Ordering::SeqCst);
+            self.counts.sample(format!(
+                "partial big transaction: {set} of {} keys from {first:?}",
+                values.len()
+            ));
+        }
+        true
+    }
+}
+
 fn expect(got: &str, token: &str) -> Result<(), String> {
     if got == token {
         Ok(())
@@ -481,7 +567,7 @@ pub fn run(server: &mut dyn Server, clients: &[Client], admin: &Client, plan: &P
             workers.push(s.spawn(move || {
                 // SAFETY: pthread_self has no preconditions.
                 lock(threads).push(unsafe { libc::pthread_self() });
-                Worker::new(client, run, id, counts).run(&plan.ops, stop);
+                Worker::new(client, run, id, counts).run(&plan.ops[id % plan.ops.len()], stop);
             }));
         }
         let signaller = plan.signals.then(|| {

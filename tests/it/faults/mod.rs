@@ -93,7 +93,7 @@ fn plan(duration: Duration) -> Plan {
     Plan {
         duration,
         workers: 4,
-        ops: ALL_OPS.to_vec(),
+        ops: workload::default_ops(),
         schedule: Vec::new(),
         signals: false,
     }
@@ -109,7 +109,7 @@ fn quiet_afterwards(name: &str, server: &mut RedisServer, clients: &[Client]) {
         Duration::from_secs(5),
     );
     assert_eq!(counts.errors(), 0, "{name}: errors once the faults stopped");
-    for op in [Op::Script, Op::Plain, Op::Pipeline, Op::Atomic] {
+    for op in ALL_OPS {
         assert!(counts.ok_of(op) > 0, "{name}: no {op:?} afterwards");
     }
 }

@@ -52,15 +52,17 @@ fn script_flush_storm() {
         Duration::from_secs(5),
     );
     assert!(counts.injected(Action::ScriptFlush) >= 300);
-    // Script calls reload on NOSCRIPT; transactions load their scripts inside MULTI.
-    assert_eq!(counts.errors_of(Op::Script), 0);
+    // Transactions load their scripts inside MULTI: none fails.
     assert_eq!(counts.errors_of(Op::Atomic), 0);
+    assert_eq!(counts.errors_of(Op::Big), 0);
     assert_eq!(counts.errors_of(Op::Plain), 0);
-    // A plain pipeline whose connection believes the script cached does not load it again: a
-    // flush since then is reported on that command (NOSCRIPT), the batch is never replayed,
-    // and the next batch on the connection loads the script (docs/pipelines.md).
+    // A script call reloads once on NOSCRIPT and never loops: a second flush between its
+    // SCRIPT LOAD and its second EVALSHA fails it with NoScript. A plain pipeline whose
+    // connection believes the script cached does not load it again: a flush since then is
+    // reported on that command, the batch is never replayed, the next one loads the script
+    // (docs/reliability.md, "What is retried"). Nothing else fails.
     for kind in counts.error_kinds() {
-        assert_eq!(kind, "Pipeline[NoScript]");
+        assert!(kind == "NoScript" || kind == "Pipeline[NoScript]", "{kind}");
     }
     quiet_afterwards("script_flush_storm", &mut server, &clients);
 }
