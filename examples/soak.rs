@@ -13,7 +13,7 @@
 //! workload for 20 s (`tests/it/faults/soak.rs`).
 
 mod common;
-#[path = "common/faults.rs"]
+#[path = "common/faults/mod.rs"]
 mod faults;
 
 use faults::{soak_schedule, Plan, Server};

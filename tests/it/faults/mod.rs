@@ -5,14 +5,14 @@
 //! `CLIENT KILL` and `SCRIPT FLUSH` storms (`storms`), a restart during a batch job
 //! (`restart`), a signal storm on the workers (`signals`), and a 20 s soak of all of them
 //! (`soak`). The workload is the one `examples/soak.rs` runs, written once in
-//! `examples/common/faults.rs`. Run with `--nocapture` to read the counts.
+//! `examples/common/faults/`. Run with `--nocapture` to read the counts.
 
 use crate::support::RedisServer;
 use redline::{Client, Protocol};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-#[path = "../../../examples/common/faults.rs"]
+#[path = "../../../examples/common/faults/mod.rs"]
 mod workload;
 
 mod kill;
