@@ -6,9 +6,11 @@ use crate::error::Result;
 use crate::resp::Value;
 
 impl Connection {
-    /// Sends `first` and `then` in one write, so that the server runs them one right after the
-    /// other, with no other client's command in between (`SCRIPT LOAD` and the `EVALSHA` that
-    /// needs it: a `SCRIPT FLUSH` cannot land between them). Returns `first`'s reply as it came
+    /// Sends `first` and `then` in one write. A server that reads them in one piece runs them
+    /// back to back, with no other client's command in between (`SCRIPT LOAD` and the
+    /// `EVALSHA` that needs it: no `SCRIPT FLUSH` between them); only a write that reaches it in
+    /// pieces (over 16 KiB, or split by the network) leaves a gap, far shorter than the round
+    /// trip that separated them before. Returns `first`'s reply as it came
     /// (an error reply is a [`Value::Error`]) and what `read` made of `then`'s reply, which is
     /// read whatever `first`'s said, so the connection stays in step.
     pub(crate) fn req_pair_with<R>(

@@ -16,8 +16,8 @@ use std::fmt;
 /// `NOSCRIPT` (a new server, a restart, a `SCRIPT FLUSH`), it sends `SCRIPT LOAD` and
 /// `EVALSHA` once more, and checks that the server's SHA1 is its own. On a
 /// [`Client`](crate::Client) or a [`Connection`](crate::Connection) the two go out in one
-/// write, so the server runs them back to back: another client's `SCRIPT FLUSH` cannot come
-/// between them. It never loops and never falls back to sending the whole source with `EVAL`
+/// write, so the server runs them back to back: another client's `SCRIPT FLUSH` does not
+/// come between them (unless the write reaches the server in pieces: a script over 16 KiB). It never loops and never falls back to sending the whole source with `EVAL`
 /// on every call.
 ///
 /// A `Script` borrows its target, is `Send + Sync`, and can be called from many threads at

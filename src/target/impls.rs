@@ -19,10 +19,11 @@ impl ConnectionLike for Connection {
         self.req_with(cmd, |reader| read(Reply::wire(reader)))?
     }
 
-    /// [`invoke_with_reload`]'s sequence, with the reload's `SCRIPT LOAD` and `EVALSHA` in one
-    /// write: the server runs them back to back, so another client's `SCRIPT FLUSH` cannot
-    /// land between them and fail the call. Also records, per connection, what the outcome
-    /// proved about the server's script cache.
+    /// The sequence of [`invoke_with_reload`](super::invoke_with_reload), with the reload's
+    /// `SCRIPT LOAD` and `EVALSHA` in one write (`Connection::req_pair_with`): the server runs
+    /// them back to back, so another client's `SCRIPT FLUSH` does not land between them and
+    /// fail the call. Also records, per connection, what the outcome proved about the server's
+    /// script cache.
     fn invoke_script(
         &self,
         call: &ScriptInvocation<'_>,
