@@ -6,7 +6,7 @@
 
 use redline::{cmd, Client, ScriptCode};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, Once};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 mod counts;
@@ -132,20 +132,18 @@ pub fn soak_schedule(duration: Duration, stop: Duration) -> Vec<(Duration, Actio
 extern "C" fn on_sigusr1(_: libc::c_int) {}
 
 /// Installs a `SIGUSR1` handler that does nothing, without `SA_RESTART`: an interrupted
-/// `read`/`write` returns `EINTR` to the library.
+/// `read`/`write` returns `EINTR` to the library. Installed again by every run that signals,
+/// in case another test of the same process installed its own meanwhile.
 pub fn install_signal_handler() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        // SAFETY: a handler that does nothing is async-signal-safe; the struct is zeroed and
-        // then filled as sigaction(2) describes.
-        unsafe {
-            let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = on_sigusr1 as extern "C" fn(libc::c_int) as usize;
-            action.sa_flags = 0;
-            libc::sigemptyset(&mut action.sa_mask);
-            libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut());
-        }
-    });
+    // SAFETY: a handler that does nothing is async-signal-safe; the struct is zeroed and then
+    // filled as sigaction(2) describes.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_sigusr1 as extern "C" fn(libc::c_int) as usize;
+        action.sa_flags = 0;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut());
+    }
 }
 
 /// Sends `signal` to process `pid`; never to pid 0 (that would be this process's own group).
