@@ -18,6 +18,8 @@ mod read;
 mod reader;
 mod scripts;
 mod stream;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod sys;
 mod wire;
 
 use deadline::Deadlines;
