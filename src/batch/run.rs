@@ -48,12 +48,16 @@ fn run_batch(batch: &mut Batch<'_>, conn: &Connection) -> Result<(), Failure> {
     let mut wire = conn.wire().map_err(Failure::Unsent)?;
     batch.reset_replies();
     let to_load = scripts_to_load(batch, &mut wire).map_err(Failure::Unsent)?;
+    let multi_first = batch.atomic && !wire.multi_accepted();
+    if multi_first {
+        open_transaction(&mut wire)?;
+    }
 
     // Preamble, in the first write: the missing scripts' SCRIPT LOADs; a transaction has
     // MULTI first and loads every script it calls inside it, so that no script can be missing
     // at EXEC whatever another client flushes meanwhile (all or nothing).
     let mut preamble = Vec::new();
-    if batch.atomic {
+    if batch.atomic && !multi_first {
         write_command(&mut preamble, &[b"MULTI"]);
     }
     for &i in &to_load {
@@ -100,7 +104,7 @@ fn run_batch(batch: &mut Batch<'_>, conn: &Connection) -> Result<(), Failure> {
             });
         }
         if k == 0 {
-            preamble_failure = read_preamble(batch, &mut wire, &to_load)?;
+            preamble_failure = read_preamble(batch, &mut wire, &to_load, !multi_first)?;
             if let Some(sink) = sink {
                 batch.wbuf = wbuf;
                 let mut replies = PipelineReplies::new(wire.reader(), batch, 1);
@@ -134,6 +138,31 @@ fn run_batch(batch: &mut Batch<'_>, conn: &Connection) -> Result<(), Failure> {
         return Err(Failure::Sent(e));
     }
     exec
+}
+
+/// Sends `MULTI` alone and waits for its answer: the first transaction on a connection does,
+/// because a server that refuses `MULTI` (an ACL user without it) goes on to run every command
+/// written behind it, one by one. Once accepted, later transactions on the connection send it
+/// in the same write as their commands.
+fn open_transaction(wire: &mut Wire<'_>) -> Result<(), Failure> {
+    let mut request = Vec::new();
+    write_command(&mut request, &[b"MULTI"]);
+    let (sent, written) = wire.write_counted(&request);
+    if let Err(e) = written {
+        return Err(if sent == 0 {
+            Failure::Unsent(e)
+        } else {
+            Failure::Sent(e)
+        });
+    }
+    match wire.recv().map_err(Failure::Sent)? {
+        // Nothing was queued and the connection is in step: the batch fails whole.
+        Value::Error(message) => Err(Failure::Sent(Error::from_server_reply(message))),
+        _ => {
+            wire.accept_multi();
+            Ok(())
+        }
+    }
 }
 
 /// Reads the replies of segment `k`'s commands. A plain batch then frees the segment: its
@@ -219,11 +248,13 @@ fn read_preamble(
     batch: &Core,
     wire: &mut Wire<'_>,
     to_load: &[usize],
+    with_multi: bool,
 ) -> Result<Option<Error>, Failure> {
     let mut failure = None;
     if batch.atomic {
-        // MULTI's reply, then QUEUED for each load: the loads' results come with EXEC's.
-        for _ in 0..=to_load.len() {
+        // MULTI's reply (unless it was sent alone), then QUEUED for each load: the loads'
+        // results come with EXEC's.
+        for _ in 0..to_load.len() + usize::from(with_multi) {
             if let Value::Error(message) = wire.recv().map_err(Failure::Sent)? {
                 failure.get_or_insert(Error::from_server_reply(message));
             }
