@@ -244,6 +244,11 @@ impl Core {
         Some(command)
     }
 
+    /// Command `index` as encoded (`*N\r\n$...`), for a runner that splits the batch.
+    pub(crate) fn encoded(&self, index: usize) -> &[u8] {
+        self.segments.command(index)
+    }
+
     /// The script command `index` calls (with `EVALSHA` or `EVALSHA_RO`), if any.
     pub(crate) fn script(&self, index: usize) -> Option<&ScriptCode> {
         let entry = self.segments.entries().get(index)?;

@@ -1,0 +1,5 @@
+//! A real Redis Cluster (3 primaries, 3 replicas): routing, redirects, fan-out, scripts and
+//! pipelines through `ClusterClient`.
+
+mod harness;
+mod routing;
