@@ -17,7 +17,7 @@ pub(crate) struct NodeAddr {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Shard {
     pub(crate) primary: NodeAddr,
-    /// Replicas that answer (not failed or still loading).
+    /// Replicas not marked failed.
     pub(crate) replicas: Vec<NodeAddr>,
 }
 
@@ -134,7 +134,9 @@ pub(crate) fn from_shards(reply: Value, asked: &str) -> Result<Topology> {
 struct ShardNode {
     addr: NodeAddr,
     primary: bool,
-    /// Neither failed nor loading: worth sending reads to.
+    /// Not failed. A replica reported `loading` stays: Redis 7 reports so a replica whose
+    /// replication offset is still 0, as on a fresh cluster with no writes yet, and a read
+    /// that meets a really loading replica gets `LOADING`, which is retried elsewhere.
     usable: bool,
 }
 
@@ -148,7 +150,7 @@ fn shard_node(node: Value, asked: &str) -> Result<ShardNode> {
             Some("port") => port = Some(port_number(value)?),
             Some("tls-port") => tls_port = Some(port_number(value)?),
             Some("role") => primary = text(&value).as_deref() == Some("master"),
-            Some("health") => usable = text(&value).as_deref() == Some("online"),
+            Some("health") => usable = text(&value).as_deref() != Some("fail"),
             _ => {}
         }
     }

@@ -79,6 +79,7 @@ fn bulk(s: &str) -> Value {
 
 #[test]
 fn an_unknown_endpoint_is_the_host_asked_and_failed_replicas_are_left_out() {
+    // `loading` stays (Redis 7 says so of a replica at offset 0, as on a fresh cluster).
     let node = |endpoint: Value, port: i64, role: &str, health: &str| {
         Value::Map(vec![
             (bulk("endpoint"), endpoint),
@@ -104,7 +105,7 @@ fn an_unknown_endpoint_is_the_host_asked_and_failed_replicas_are_left_out() {
                 Value::Array(vec![
                     node(bulk("?"), 7000, "master", "online"),
                     node(bulk("r1.local"), 7001, "replica", "online"),
-                    node(bulk("r2.local"), 7002, "replica", "failed"),
+                    node(bulk("r2.local"), 7002, "replica", "fail"),
                     node(bulk("r3.local"), 7003, "replica", "loading"),
                 ]),
             ),
@@ -128,13 +129,12 @@ fn an_unknown_endpoint_is_the_host_asked_and_failed_replicas_are_left_out() {
             port: 7000
         }
     );
-    assert_eq!(
-        shard.replicas,
-        [NodeAddr {
-            host: "r1.local".into(),
-            port: 7001
-        }]
-    );
+    let replicas: Vec<(&str, u16)> = shard
+        .replicas
+        .iter()
+        .map(|n| (n.host.as_str(), n.port))
+        .collect();
+    assert_eq!(replicas, [("r1.local", 7001), ("r3.local", 7003)]);
     assert!(topology.shard_of(150).is_none());
     assert!(topology.shard_of(16383).is_some());
     assert_eq!(topology.assigned_slots(), 100 + 16184);

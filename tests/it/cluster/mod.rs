@@ -2,4 +2,6 @@
 //! pipelines through `ClusterClient`.
 
 mod harness;
+mod pipelines;
 mod routing;
+mod scripts;
