@@ -10,7 +10,7 @@ mod run;
 mod segments;
 mod stream;
 
-pub(crate) use run::{run, Failure};
+pub(crate) use run::{finish, run, start, Failure};
 use segments::Segments;
 pub(crate) use stream::PipelineReplies;
 

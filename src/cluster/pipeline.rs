@@ -12,8 +12,10 @@ use super::route::{self, Route};
 use super::state::View;
 use super::topology::NodeAddr;
 use super::ClusterClient;
-use crate::batch::{Batch, Core};
+use crate::batch::{self, Batch, Core, Failure};
+use crate::client::Client;
 use crate::cmd::Cmd;
+use crate::connection::Connection;
 use crate::error::{Error, Result, ServerErrorKind};
 use crate::resp::Value;
 use crate::target::{ConnectionLike, Reply, ScriptInvocation};
@@ -103,24 +105,51 @@ fn run_phase(
         }
     }
     let mut again = Vec::new();
-    for (node, replica, members) in groups {
+    let mut subs: Vec<Core> = Vec::with_capacity(groups.len());
+    let mut clients = Vec::with_capacity(groups.len());
+    for (node, replica, members) in &groups {
         let mut sub = Core::default();
-        for &index in &members {
+        for &index in members {
             let script = core.script(index).map(|code| sub.add_script(code));
             sub.push(core.encoded(index), script);
         }
-        let client = cluster.shared.client(&node, replica);
-        let mut batch = Batch::new(sub, None);
-        let ran = client.run_pipeline(&mut batch);
-        let (values, _first_error) = batch.into_core().take_replies();
-        if let Err(e) = ran {
+        subs.push(sub);
+        clients.push(cluster.shared.client(node, *replica));
+    }
+    // Every group's first write goes out before any reply is read: a batch over three
+    // shards costs about one round trip.
+    let outcomes = with_connections(&clients, &[], &mut |conns| {
+        let started: Vec<_> = subs
+            .iter_mut()
+            .zip(conns)
+            .map(|(sub, conn)| batch::start(sub, conn))
+            .collect();
+        started
+            .into_iter()
+            .zip(subs.iter_mut())
+            .map(|(started, sub)| started.and_then(|s| batch::finish(s, sub, None)))
+            .collect::<Vec<_>>()
+    });
+    let outcomes = match outcomes {
+        Ok(outcomes) => outcomes,
+        // A node could not even be reached: nothing of the phase was sent.
+        Err(e) if not_sent(&e) => {
+            again.extend(commands.iter().map(|&(index, _)| index));
+            Vec::new()
+        }
+        Err(e) => return Err(e),
+    };
+    for (((node, _, members), mut sub), outcome) in groups.into_iter().zip(subs).zip(outcomes) {
+        let (values, _first_error) = sub.take_replies();
+        match outcome {
+            Ok(()) => {}
             // A group that provably never reached its node runs again command by command.
-            if not_sent(&e) && values.is_empty() {
+            Err(Failure::Unsent(_)) if values.is_empty() => {
                 again.extend(members);
                 continue;
             }
             // As on one node: a connection lost mid-batch, or a script that failed to load.
-            return Err(e);
+            Err(failure) => return Err(failure.into_error()),
         }
         for (&index, value) in members.iter().zip(values) {
             if needs_again(&value, &node) {
@@ -135,6 +164,22 @@ fn run_phase(
         replies[index] = Some(one_by_one(cluster, core, index)?);
     }
     Ok(())
+}
+
+/// Checks out a pooled connection of each client, then runs `f` with them all.
+fn with_connections<R>(
+    clients: &[Client],
+    held: &[&Connection],
+    f: &mut dyn FnMut(&[&Connection]) -> R,
+) -> Result<R> {
+    match clients.split_first() {
+        None => Ok(f(held)),
+        Some((first, rest)) => first.with_conn(|conn| {
+            let mut next = held.to_vec();
+            next.push(conn);
+            with_connections(rest, &next, f)
+        }),
+    }
 }
 
 /// A reply that says the command did not run here: a redirect or a "try again".
