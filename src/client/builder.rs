@@ -230,6 +230,24 @@ impl ClientBuilder {
         self
     }
 
+    /// How long a TCP connection is idle before keepalive probes start
+    /// ([`ConnectionInfo::tcp_keepalive`]). Defaults to 60 s; `None` turns keepalive off.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = redline::Client::builder()
+    ///     .tcp_keepalive(Some(Duration::from_secs(30)))
+    ///     .build();
+    /// assert_eq!(client.connection_info().tcp_keepalive(), Some(Duration::from_secs(30)));
+    /// ```
+    pub fn tcp_keepalive(mut self, idle: Option<Duration>) -> Self {
+        self.info.tcp_keepalive = idle;
+        self
+    }
+
     /// The deadline of a whole call's reads (not of each `read()`), or of a pipeline segment's.
     /// Defaults to 5 s; `None` waits for ever. Blocking commands (`BLPOP`, `BRPOP`, `BLMOVE`,
     /// `BLMPOP`, `BZPOPMIN`, `BZPOPMAX`, `BZMPOP`, `BRPOPLPUSH`, `XREAD`/`XREADGROUP ...
@@ -345,6 +363,31 @@ impl ClientBuilder {
         Client {
             pool: Arc::new(Pool::new(self.info, self.pool)),
         }
+    }
+
+    /// The settings so far, for a client of many servers that uses these for each of them.
+    pub(crate) fn info(&self) -> &ConnectionInfo {
+        &self.info
+    }
+
+    /// A client of the server at `host:port` with these settings otherwise; `readonly` for a
+    /// cluster replica's connections.
+    pub(crate) fn build_for(&self, host: &str, port: u16, readonly: bool) -> Client {
+        let tls = matches!(self.info.addr, Addr::Tcp { tls: true, .. });
+        let info = ConnectionInfo {
+            addr: Addr::Tcp {
+                host: host.to_string(),
+                port,
+                tls,
+            },
+            cluster_readonly: readonly,
+            ..self.info.clone()
+        };
+        ClientBuilder {
+            info,
+            pool: self.pool,
+        }
+        .build()
     }
 }
 

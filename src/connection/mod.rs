@@ -19,6 +19,8 @@ mod read;
 mod reader;
 mod scripts;
 mod stream;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod sys;
 mod wire;
 
 use deadline::Deadlines;
@@ -84,6 +86,9 @@ struct Inner {
     /// Some of the server's bytes were taken as RESP: from now on, bytes that are not RESP
     /// are a protocol error, no longer a sign that something else listens there.
     heard: bool,
+    /// The server accepted a `MULTI` on this connection: a transaction may send it in the same
+    /// write as its commands (see `batch::run`).
+    multi_accepted: bool,
 }
 
 impl std::fmt::Debug for Connection {
@@ -143,6 +148,7 @@ impl Connection {
                 sent_block: None,
                 addr: info.addr.to_string().into(),
                 heard: false,
+                multi_accepted: false,
             }),
         };
         // The handshake is part of connecting: the connect timeout bounds it as a whole (a

@@ -115,7 +115,8 @@ impl fmt::Debug for Password {
 /// Parameters: `db`; `protocol` (`2`, `3`, `resp2`, `resp3`; defaults to 2); `timeout` (read
 /// and write), `connect_timeout`, `read_timeout`, `write_timeout`, in seconds (`0.5`) or with a
 /// unit (`250ms`, `2s`), `0` for none (read and write timeouts default to 5 s, the connect
-/// timeout to 10 s); `client_name`; and `username` / `password` (percent-decoded as well;
+/// timeout to 10 s); `keepalive`, the idle time before TCP keepalive probes, in the same
+/// form (60 s by default, `0` turns it off); `client_name`; and `username` / `password` (percent-decoded as well;
 /// the same rule for a user name without a password). An unknown parameter is an error, so a
 /// typo is not silently ignored.
 ///
@@ -145,8 +146,12 @@ pub struct ConnectionInfo {
     pub(crate) connect_retry_budget: Duration,
     pub(crate) read_timeout: Option<Duration>,
     pub(crate) write_timeout: Option<Duration>,
+    /// Idle time before TCP keepalive probes (see [`ConnectionInfo::tcp_keepalive`]).
+    pub(crate) tcp_keepalive: Option<Duration>,
     pub(crate) client_name: Option<String>,
     pub(crate) limits: Limits,
+    /// A cluster replica's connection: `READONLY` in the handshake, so that it serves reads.
+    pub(crate) cluster_readonly: bool,
 }
 
 /// Defaults to 10 seconds: a connect should not hang on an unreachable host.
@@ -157,6 +162,10 @@ pub(crate) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// reply a batch job reads in one call on a loaded server. Blocking commands add their own
 /// time to it.
 pub(crate) const DEFAULT_IO_TIMEOUT: Duration = Duration::from_secs(5);
+/// A minute: a server that vanished (a host gone, a NAT or load balancer that forgot the
+/// flow, which cloud ones do after 350 s) is noticed on an idle pooled connection within about
+/// two minutes, for one small packet a minute; Linux's own default waits two hours.
+pub(crate) const DEFAULT_TCP_KEEPALIVE: Duration = Duration::from_secs(60);
 /// Covers a server restart of about a second: every connect refused meanwhile is retried.
 pub(crate) const DEFAULT_CONNECT_RETRY_BUDGET: Duration = Duration::from_secs(1);
 
@@ -176,8 +185,10 @@ impl Default for ConnectionInfo {
             connect_retry_budget: DEFAULT_CONNECT_RETRY_BUDGET,
             read_timeout: Some(DEFAULT_IO_TIMEOUT),
             write_timeout: Some(DEFAULT_IO_TIMEOUT),
+            tcp_keepalive: Some(DEFAULT_TCP_KEEPALIVE),
             client_name: None,
             limits: Limits::default(),
+            cluster_readonly: false,
         }
     }
 }
@@ -368,6 +379,29 @@ impl ConnectionInfo {
     /// ```
     pub fn connect_retry_budget(&self) -> Duration {
         self.connect_retry_budget
+    }
+
+    /// How long a TCP connection is idle before the system starts keepalive probes; then one
+    /// probe every quarter of that (at least a second), and the connection is closed after
+    /// three unanswered ones, so that a call on it fails instead of waiting on a peer that is
+    /// gone. Defaults to 60 s; `None` turns keepalive off. Applied on Linux and Android (std has
+    /// no call for it, and the crate's one system-call module is written for them); elsewhere
+    /// it has no effect yet. Unix sockets have none.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use redline::ConnectionInfo;
+    /// use std::time::Duration;
+    ///
+    /// let info = ConnectionInfo::from_url("redis://127.0.0.1")?;
+    /// assert_eq!(info.tcp_keepalive(), Some(Duration::from_secs(60))); // the default
+    /// let info = ConnectionInfo::from_url("redis://127.0.0.1?keepalive=0")?;
+    /// assert_eq!(info.tcp_keepalive(), None);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn tcp_keepalive(&self) -> Option<Duration> {
+        self.tcp_keepalive
     }
 
     /// The read timeout.

@@ -86,6 +86,14 @@ fn defaults_and_variants() {
     let info = parse("redis://h?timeout=1.5&connect_timeout=0");
     assert_eq!(info.write_timeout(), Some(Duration::from_millis(1500)));
     assert_eq!(info.connect_timeout(), None);
+    assert_eq!(
+        parse("redis://h").tcp_keepalive(),
+        Some(Duration::from_secs(60))
+    );
+    let info = parse("redis://h?keepalive=30s");
+    assert_eq!(info.tcp_keepalive(), Some(Duration::from_secs(30)));
+    assert_eq!(parse("redis://h?tcp_keepalive=0").tcp_keepalive(), None);
+    assert!(ConnectionInfo::from_url("redis://h?keepalive=soon").is_err());
 }
 
 /// `user:pass@`, `:pass@`, `user@` (no password, so no AUTH), `user:@` (an empty password).
