@@ -2,6 +2,8 @@
 //! pipelines and transactions.
 
 use super::*;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Instant;
 use workload::{storm, Action};
 
 #[test]
@@ -71,26 +73,32 @@ fn script_flush_storm() {
 fn a_script_call_reloads_even_while_another_client_flushes_without_pause() {
     // The narrowest case of the storm: a flush as fast as the server can run one, so that one
     // lands between a call's SCRIPT LOAD and its second EVALSHA whenever they are apart (580
-    // of 3,000 calls failed with NoScript when they were sent one after the other).
+    // and 1,324 of 3,000 calls failed with NoScript in two runs when they were sent one after
+    // the other).
     let _serial = serial();
     let server = RedisServer::start();
     let client = server.client();
     let flusher = server.client();
     let script = workload::ECHO_SET.bind(&client);
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    let (mut ok, mut noscript, mut flushes) = (0, 0, 0);
+    let stop = AtomicBool::new(false);
+    let flushes = AtomicUsize::new(0);
+    let (mut ok, mut noscript) = (0, 0);
+    let started = Instant::now();
     std::thread::scope(|s| {
-        let flushing = s.spawn(|| {
-            let mut n = 0;
-            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        s.spawn(|| {
+            while !stop.load(Ordering::SeqCst) {
                 flusher
                     .query::<()>(redline::cmd("SCRIPT").arg("FLUSH"))
                     .unwrap();
-                n += 1;
+                flushes.fetch_add(1, Ordering::SeqCst);
             }
-            n
         });
-        for i in 0..3000 {
+        // At least 3,000 calls and 2,000 flushes meanwhile (however the two threads are
+        // scheduled), within 20 s.
+        let mut i = 0;
+        while (i < 3000 || flushes.load(Ordering::SeqCst) < 2000)
+            && started.elapsed() < Duration::from_secs(20)
+        {
             let token = format!("flush:{i}");
             match script.call::<String>("k", &token) {
                 Ok(got) => {
@@ -100,13 +108,18 @@ fn a_script_call_reloads_even_while_another_client_flushes_without_pause() {
                 Err(redline::Error::NoScript) => noscript += 1,
                 Err(e) => panic!("{e:?}"),
             }
+            i += 1;
         }
-        stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        flushes = flushing.join().unwrap();
+        stop.store(true, Ordering::SeqCst);
     });
+    let flushes = flushes.load(Ordering::SeqCst);
     eprintln!(
         "faults::a_script_call_reloads_even_while_another_client_flushes_without_pause: \
          {ok} ok, {noscript} NoScript, {flushes} flushes meanwhile"
+    );
+    assert!(
+        flushes >= 500,
+        "too few flushes to prove anything: {flushes}"
     );
     assert_eq!(noscript, 0);
 }
