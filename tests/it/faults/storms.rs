@@ -61,7 +61,12 @@ fn script_flush_storm() {
     assert_eq!(counts.errors_of(Op::Atomic), 0);
     assert_eq!(counts.errors_of(Op::Big), 0);
     assert_eq!(counts.errors_of(Op::Plain), 0);
-    assert_eq!(counts.errors_of(Op::Pipeline), 0, "{:?}", counts.error_kinds());
+    assert_eq!(
+        counts.errors_of(Op::Pipeline),
+        0,
+        "{:?}",
+        counts.error_kinds()
+    );
     quiet_afterwards("script_flush_storm", &mut server, &clients);
 }
 
