@@ -238,7 +238,11 @@ fn apply_param(info: &mut ConnectionInfo, key: &str, value: &str) -> Result<(), 
         "write_timeout" => info.write_timeout = parse_duration(value)?,
         "keepalive" | "tcp_keepalive" => info.tcp_keepalive = parse_duration(value)?,
         "client_name" | "name" => info.client_name = Some(percent_decode(value, Part::ClientName)?),
-        "username" | "user" => info.username = Some(percent_decode(value, Part::User)?),
+        // Empty, as in the user-info (`redis://:pw@host`): no user name, not a user named "".
+        "username" | "user" => {
+            let user = percent_decode(value, Part::User)?;
+            info.username = (!user.is_empty()).then_some(user);
+        }
         "password" => info.password = Some(Password(percent_decode(value, Part::Password)?)),
         other => return Err(bad_value(UNKNOWN_PARAM, other)),
     }

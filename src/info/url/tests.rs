@@ -385,6 +385,22 @@ fn config() -> ProptestConfig {
     }
 }
 
+/// Found by the url_parse fuzz target: `?user=` made a user named "" (sent as `AUTH "" pw`),
+/// where an empty user in the user-info means none; the URL could not be written back.
+#[test]
+fn empty_user_parameter_is_no_user() {
+    for url in [
+        "unix:///?password=pw&user",
+        "redis://h?user=&password=pw",
+        "redis://:pw@h",
+    ] {
+        let info = parse(url);
+        assert_eq!(info.username(), None, "{url}");
+        assert_eq!(password(&info), Some("pw"), "{url}");
+    }
+    assert_eq!(parse("redis://h?username=bob").username(), Some("bob"));
+}
+
 proptest! {
     #![proptest_config(config())]
 
