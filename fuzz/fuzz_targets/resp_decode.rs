@@ -91,6 +91,27 @@ fn bound(n: usize, limits: &Limits) -> usize {
     64 * 1024 + depth * (32 * v + 256) + n * (2 * v + 12) + 4096
 }
 
+/// With `REDLINE_FUZZ_PEAKS` set (e.g. over a corpus, `-runs=0`), prints each new highest
+/// share of the bound reached, and of heap bytes per input byte, to see how close the inputs
+/// come to the bound.
+fn report_peak(peak: usize, n: usize, limit: usize) {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    static HIGHEST: AtomicUsize = AtomicUsize::new(0);
+    if !*ON.get_or_init(|| std::env::var_os("REDLINE_FUZZ_PEAKS").is_some()) {
+        return;
+    }
+    static PER_BYTE: AtomicUsize = AtomicUsize::new(0);
+    let percent = peak * 100 / limit.max(1);
+    if percent > HIGHEST.fetch_max(percent, Relaxed) {
+        eprintln!("peak {peak} B for {n} input bytes: {percent}% of the bound {limit} B");
+    }
+    // Past 1 KiB of input the constant part of the bound no longer hides the per-byte part.
+    let per_byte = if n >= 1024 { peak / n } else { 0 };
+    if per_byte > PER_BYTE.fetch_max(per_byte, Relaxed) {
+        eprintln!("peak {peak} B for {n} input bytes: {per_byte} B per input byte");
+    }
+}
+
 /// How the decoding ended after the replies it produced.
 #[derive(Debug, PartialEq)]
 enum End {
@@ -218,6 +239,7 @@ fuzz_target!(|input: &[u8]| {
         "one buffer: peak {peak_one} bytes for {} input bytes (bound {limit})",
         data.len()
     );
+    report_peak(peak_one, data.len(), limit);
     let (split, peak_split) = measured(|| chunked(data, limits, *seed));
     assert!(
         peak_split <= limit + data.len() * 2,
