@@ -176,6 +176,11 @@ fn parse_tcp(info: &mut ConnectionInfo, rest: &str, tls: bool) -> Result<(), Url
             None => (hostport, None),
         }
     };
+    // A bracket belongs only around an IPv6 address: `a]:b` would print as `[a]:b]`, which
+    // is no URL.
+    if host.contains(['[', ']']) {
+        return Err(bad_value("'[' or ']' in the host", host));
+    }
     let port = match port {
         Some(p) => p.parse::<u16>().map_err(|_| bad_value("invalid port", p))?,
         None => 6379,
