@@ -92,7 +92,7 @@ fn typed<T: FromValue>(reply: &[u8]) -> Result<T, Error> {
         .send(reply.to_vec())
         .expect("the fake server is running");
     let conn = Connection::open(&server.info).expect("connect to the fake server");
-    conn.query::<T>(&cmd("GET").arg("key"))
+    conn.query::<T>(cmd("GET").arg("key"))
 }
 
 /// The reply decoded to a `Value`, then converted: the reference path. As a connection does,

@@ -80,7 +80,7 @@ fn close(a: Option<Duration>, b: Option<Duration>) -> bool {
     match (a, b) {
         (None, None) => true,
         (Some(a), Some(b)) => {
-            let diff = if a > b { a - b } else { b - a };
+            let diff = a.abs_diff(b);
             diff <= Duration::from_nanos(1 + (a.as_nanos() >> 50) as u64)
         }
         _ => false,
