@@ -14,6 +14,7 @@ mod connect;
 mod deadline;
 mod errors;
 mod handshake;
+mod pair;
 mod read;
 mod reader;
 mod scripts;
@@ -85,6 +86,9 @@ struct Inner {
     /// Some of the server's bytes were taken as RESP: from now on, bytes that are not RESP
     /// are a protocol error, no longer a sign that something else listens there.
     heard: bool,
+    /// The server accepted a `MULTI` on this connection: a transaction may send it in the same
+    /// write as its commands (see `batch::run`).
+    multi_accepted: bool,
 }
 
 impl std::fmt::Debug for Connection {
@@ -128,7 +132,14 @@ impl Connection {
     /// `CLIENT SETNAME`, which a server busy with a script refuses (`SCRIPT KILL` needs neither).
     pub(crate) fn open_with(info: &ConnectionInfo, select: bool) -> Result<Connection> {
         let started = Instant::now();
-        let stream = connect::connect_retrying(info, started)?;
+        connect::retrying(info, started, || {
+            Connection::open_once(info, select, started)
+        })
+    }
+
+    /// Connects and sets the connection up, once; the connect timeout counts from `started`.
+    fn open_once(info: &ConnectionInfo, select: bool, started: Instant) -> Result<Connection> {
+        let stream = Stream::connect(info)?;
         let conn = Connection {
             inner: RefCell::new(Inner {
                 stream,
@@ -144,6 +155,7 @@ impl Connection {
                 sent_block: None,
                 addr: info.addr.to_string().into(),
                 heard: false,
+                multi_accepted: false,
             }),
         };
         // The handshake is part of connecting: the connect timeout bounds it as a whole (a

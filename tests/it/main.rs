@@ -2,7 +2,9 @@
 
 mod support;
 
+mod cluster;
 mod core;
+mod faults;
 mod hostile;
 mod pipeline;
 mod script;

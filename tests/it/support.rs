@@ -55,6 +55,18 @@ impl RedisServer {
         panic!("could not start {} after 10 attempts", binary());
     }
 
+    /// A server on `port` (with its cluster bus on `port + 10000` when cluster-enabled), or
+    /// `None` when it could not start there (the port was taken).
+    pub fn start_on_port(port: u16, extra: &[&str]) -> Option<RedisServer> {
+        let mut server = RedisServer {
+            child: None,
+            port,
+            dir: tempfile::tempdir().expect("temp dir"),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+        };
+        server.spawn().then_some(server)
+    }
+
     fn spawn(&mut self) -> bool {
         let mut cmd = Command::new(binary());
         cmd.arg("--port")
@@ -160,6 +172,11 @@ impl RedisServer {
             std::thread::sleep(Duration::from_millis(50));
         }
         panic!("could not restart redis-server on port {}", self.port);
+    }
+
+    /// The server's process id (for signals), or 0 when it is not running.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
     }
 }
 
