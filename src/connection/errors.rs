@@ -36,7 +36,9 @@ impl Inner {
     pub(super) fn protocol_failure(&mut self, source: ProtocolError, op: Operation) -> Error {
         self.broken = true;
         let addr = self.addr.to_string();
-        let first = !self.heard && self.rpos == 0;
+        // Idle: the bad byte is the first of all, not one inside a reply that began as RESP
+        // (its start, decoded in the same call, is not consumed yet).
+        let first = !self.heard && self.rpos == 0 && self.decoder.is_idle();
         if first && matches!(source, ProtocolError::UnknownType(_)) {
             let seen = &self.rbuf[..self.rend.min(FIRST_BYTES)];
             return Error::NotRedis {

@@ -176,6 +176,11 @@ fn parse_tcp(info: &mut ConnectionInfo, rest: &str, tls: bool) -> Result<(), Url
             None => (hostport, None),
         }
     };
+    // A bracket belongs only around an IPv6 address: `a]:b` would print as `[a]:b]`, which
+    // is no URL.
+    if host.contains(['[', ']']) {
+        return Err(bad_value("'[' or ']' in the host", host));
+    }
     let port = match port {
         Some(p) => p.parse::<u16>().map_err(|_| bad_value("invalid port", p))?,
         None => 6379,
@@ -238,7 +243,11 @@ fn apply_param(info: &mut ConnectionInfo, key: &str, value: &str) -> Result<(), 
         "write_timeout" => info.write_timeout = parse_duration(value)?,
         "keepalive" | "tcp_keepalive" => info.tcp_keepalive = parse_duration(value)?,
         "client_name" | "name" => info.client_name = Some(percent_decode(value, Part::ClientName)?),
-        "username" | "user" => info.username = Some(percent_decode(value, Part::User)?),
+        // Empty, as in the user-info (`redis://:pw@host`): no user name, not a user named "".
+        "username" | "user" => {
+            let user = percent_decode(value, Part::User)?;
+            info.username = (!user.is_empty()).then_some(user);
+        }
         "password" => info.password = Some(Password(percent_decode(value, Part::Password)?)),
         other => return Err(bad_value(UNKNOWN_PARAM, other)),
     }

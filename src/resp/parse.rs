@@ -230,8 +230,9 @@ impl Decoder {
     /// ```
     pub fn decode(&mut self, buf: &[u8]) -> Result<(usize, Option<Value>), ProtocolError> {
         // `+OK` is the commonest reply by far (every SET): with nothing half-decoded it is a
-        // whole reply, settled before the general loop.
-        if buf.starts_with(b"+OK\r\n") && self.is_idle() {
+        // whole reply, settled before the general loop, unless a status line of 2 bytes is
+        // already over the limit (the general path then refuses it).
+        if buf.starts_with(b"+OK\r\n") && self.is_idle() && self.limits.max_bulk_len >= 2 {
             return Ok((5, Some(Value::Okay)));
         }
         let mut pos = 0;

@@ -385,6 +385,46 @@ fn config() -> ProptestConfig {
     }
 }
 
+/// Found by the url_parse fuzz target: `?user=` made a user named "" (sent as `AUTH "" pw`),
+/// where an empty user in the user-info means none; the URL could not be written back.
+#[test]
+fn empty_user_parameter_is_no_user() {
+    for url in [
+        "unix:///?password=pw&user",
+        "redis://h?user=&password=pw",
+        "redis://:pw@h",
+    ] {
+        let info = parse(url);
+        assert_eq!(info.username(), None, "{url}");
+        assert_eq!(password(&info), Some("pw"), "{url}");
+    }
+    assert_eq!(parse("redis://h?username=bob").username(), Some("bob"));
+}
+
+/// Found by the url_parse fuzz target: a host holding a bracket outside the IPv6 form
+/// (`redis://Y:0]:6`) was accepted, and printed as `redis://[Y:0]]:6`, which is no URL.
+#[test]
+fn brackets_only_around_an_ipv6_host() {
+    for url in [
+        "redis://Y:0]:6",
+        "redis://a]:6379",
+        "redis://a[b:1",
+        "redis://[a[b]:1",
+    ] {
+        assert!(
+            url_error(url, &[]).contains("'[' or ']' in the host"),
+            "{url}"
+        );
+    }
+    let info = parse("redis://[::1]:6380");
+    assert_eq!(
+        ConnectionInfo::from_url(&info.addr.to_string())
+            .unwrap()
+            .addr,
+        info.addr
+    );
+}
+
 proptest! {
     #![proptest_config(config())]
 

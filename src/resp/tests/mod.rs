@@ -2,13 +2,14 @@
 //!
 //! A table of valid frames of every RESP2/RESP3 type and every prefix of them (`frames`),
 //! streaming at every split point and `pending_bulk` (`stream`), hostile input (each with
-//! its exact `ProtocolError`) and limits (`hostile`), property tests against `write_value`
-//! (`props`), the encoders (`encode`), and `Value` helpers and formatting (`value`).
+//! its exact `ProtocolError`) and limits (`hostile`), inputs the fuzz targets found (`fuzzed`),
+//! property tests against `write_value` (`props`), the encoders (`encode`), and `Value` helpers and formatting (`value`).
 
 use super::*;
 
 mod encode;
 mod frames;
+mod fuzzed;
 mod hostile;
 mod props;
 mod stream;

@@ -121,6 +121,13 @@ fn unknown_type_byte() {
     assert_discarded(b"?what\r\n", false, not_redis("\"?what\\r\\n\""));
     assert_discarded(b"hello\r\n", false, not_redis("\"hello\\r\\n\""));
     assert_discarded(b"\0\r\n", false, not_redis("\"\\x00\\r\\n\""));
+    // A first reply that began as RESP, with a bad type byte inside it (in the same read):
+    // a protocol error (found by the typed_reply fuzz target).
+    assert_discarded(
+        b"*2\r\n*1\r\n:1\r\n?x\r\n",
+        false,
+        protocol(ProtocolError::UnknownType(b'?')),
+    );
     // After a reply that was RESP: a protocol error.
     for (raw, byte) in [
         (&b"?what\r\n"[..], b'?'),
