@@ -157,6 +157,7 @@ fn parse_tcp(info: &mut ConnectionInfo, rest: &str, tls: bool) -> Result<(), Url
         Some(at) => (&host_and_db[..at], &host_and_db[at + 1..]),
         None => (host_and_db, ""),
     };
+    let bracketed = hostport.starts_with('[');
     let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
         let (host, after) = v6
             .split_once(']')
@@ -180,6 +181,17 @@ fn parse_tcp(info: &mut ConnectionInfo, rest: &str, tls: bool) -> Result<(), Url
     // is no URL.
     if host.contains(['[', ']']) {
         return Err(bad_value("'[' or ']' in the host", host));
+    }
+    // An IPv6 address goes in brackets (`redis://[::1]:6380`): unbracketed, its colons cannot
+    // be told from the port's. Spaces and control characters are no part of a host name.
+    if !bracketed && host.contains(':') {
+        return Err(bad_value(
+            "a ':' in the host (an IPv6 address goes in brackets: redis://[::1]:6379)",
+            host,
+        ));
+    }
+    if host.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(bad("a space or control character in the host"));
     }
     let port = match port {
         Some(p) => p.parse::<u16>().map_err(|_| bad_value("invalid port", p))?,

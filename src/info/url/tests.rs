@@ -425,6 +425,25 @@ fn brackets_only_around_an_ipv6_host() {
     );
 }
 
+/// An unbracketed ':' cannot be told from the port's; spaces and control characters are no
+/// part of a host name (found by fuzzing: `redis://a:b:6` gave the host `a:b`).
+#[test]
+fn no_colon_space_or_control_character_in_an_unbracketed_host() {
+    for url in ["redis://a:b:6", "redis://::1:6379", "redis://fe80::1"] {
+        assert!(
+            url_error(url, &[]).contains("IPv6 address goes in brackets"),
+            "{url}"
+        );
+    }
+    for url in ["redis://a b:6", "redis://a\tb", "redis://a\u{7f}b:1"] {
+        assert!(url_error(url, &[]).contains("control character"), "{url:?}");
+    }
+    assert_eq!(
+        parse("redis://[fe80::1]").addr.to_string(),
+        "redis://[fe80::1]:6379"
+    );
+}
+
 proptest! {
     #![proptest_config(config())]
 
