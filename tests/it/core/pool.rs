@@ -355,7 +355,7 @@ impl Drop for KillOnPanic<'_> {
 
 #[test]
 fn script_kill_gets_through_while_the_only_pooled_connection_runs_the_script() {
-    let mut server = RedisServer::start_with(&["--busy-reply-threshold", "100"]);
+    let mut server = RedisServer::start_with(&["--lua-time-limit", "100"]);
     for protocol in PROTOCOLS {
         // db != 0 and a name: a normal handshake needs SELECT, which a busy server refuses.
         let client = server

@@ -60,7 +60,10 @@ fn label(cmd: &Cmd) -> String {
 /// `calls=` of one command in `INFO commandstats` (`script|load`, `evalsha`, ...).
 fn calls(observer: &Client, command: &str) -> u64 {
     let text = observer.info(Some("commandstats")).unwrap();
-    let prefix = format!("cmdstat_{command}:calls=");
+    let prefix = format!(
+        "cmdstat_{}:calls=",
+        crate::support::commandstat_name(command)
+    );
     text.lines()
         .find_map(|l| l.strip_prefix(prefix.as_str()))
         .map_or(0, |rest| rest.split(',').next().unwrap().parse().unwrap())
