@@ -265,6 +265,26 @@ impl fmt::Display for ServerKind {
     }
 }
 
+/// How the server starts its error for an unknown command: Redis 6 quotes the name with
+/// backquotes.
+pub fn unknown_command_text(name: &str) -> String {
+    if server_kind().redis_version >= (7, 0, 0) {
+        format!("ERR unknown command '{name}'")
+    } else {
+        format!("ERR unknown command `{name}`")
+    }
+}
+
+/// Redis 7.0 brought functions, EVAL_RO/EVALSHA_RO and script flags: what Redis 6.2 lacks.
+pub fn has_redis7_scripting() -> bool {
+    server_kind().redis_version >= (7, 0, 0)
+}
+
+pub const NEEDS_FUNCTIONS: &str = "FUNCTION and FCALL came in Redis 7.0";
+pub const NEEDS_RO: &str = "EVAL_RO, EVALSHA_RO and script flags came in Redis 7.0";
+/// `CLIENT LIST` and `CLIENT INFO` show each connection's protocol from Redis 7.0 on.
+pub const NEEDS_RESP_FIELD: &str = "CLIENT LIST/INFO show resp= from Redis 7.0";
+
 /// What the binary under test is, found once (a throwaway server answers `INFO server`).
 pub fn server_kind() -> &'static ServerKind {
     static DETECTED: OnceLock<ServerKind> = OnceLock::new();

@@ -5,7 +5,10 @@
 //! errors in plain and atomic batches (`errors`), `WATCH` conflicts (`transactions`), and
 //! very large batches and a server killed mid-batch (`batches`).
 
-use crate::support::{commandstat_name, server_kind, RedisServer, PROTOCOLS};
+use crate::support::{
+    commandstat_name, has_redis7_scripting, server_kind, skip_unless, unknown_command_text,
+    RedisServer, NEEDS_FUNCTIONS, NEEDS_RO, PROTOCOLS,
+};
 use redline::resp::{parse, Limits};
 use redline::{
     cmd, Client, Commands, Error, FlushMode, Protocol, ScriptingCommands, ServerErrorKind, Value,

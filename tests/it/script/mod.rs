@@ -4,7 +4,10 @@
 //! as the server under test sends them (the docs quote redis-server 7.0.15's); where servers word
 //! them differently, the helpers below give each one's text.
 
-use crate::support::{server_kind, skip_unless, supported, RedisServer, PROTOCOLS};
+use crate::support::{
+    has_redis7_scripting, server_kind, skip_unless, supported, RedisServer, NEEDS_FUNCTIONS,
+    NEEDS_RO, PROTOCOLS,
+};
 use redline::{
     cmd, script_sha, Client, Commands, Error, FlushMode, Protocol, RestorePolicy, Script,
     ScriptingCommands, ServerErrorKind, Value,
@@ -64,13 +67,6 @@ pub(super) fn named_sha(sha: &str) -> Option<&str> {
     (!(server.is_valkey() && server.version >= (9, 0, 0))).then_some(sha)
 }
 
-/// Redis 7.0 brought functions, EVAL_RO/EVALSHA_RO and script flags: what Redis 6.2 lacks.
-pub(super) fn has_redis7_scripting() -> bool {
-    server_kind().redis_version >= (7, 0, 0)
-}
-
-pub(super) const NEEDS_FUNCTIONS: &str = "FUNCTION and FCALL came in Redis 7.0";
-pub(super) const NEEDS_RO: &str = "EVAL_RO, EVALSHA_RO and script flags came in Redis 7.0";
 pub(super) const NOTBUSY_TEXT: &str = "NOTBUSY No scripts in execution right now.";
 pub(super) const UNKILLABLE_TEXT: &str =
     "UNKILLABLE Sorry the script already executed write commands \
