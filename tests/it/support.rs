@@ -362,6 +362,12 @@ pub fn report_skip(here: &str, reason: &str, whole: bool) {
     }
 }
 
+/// The path of a function item: the macros below name their test with a `fn here` of their own.
+/// (`std::any::type_name_of_val` needs a newer Rust than the crate's MSRV.)
+pub fn path_of<T>(_: &T) -> &'static str {
+    std::any::type_name::<T>()
+}
+
 /// `supported!(cond, "reason")` is `cond`; when false it also reports that the test skips a part
 /// (see [`report_skip`]). For a part of a test that needs what the server truly lacks.
 macro_rules! supported {
@@ -369,7 +375,7 @@ macro_rules! supported {
         let supported: bool = $cond;
         if !supported {
             fn here() {}
-            $crate::support::report_skip(std::any::type_name_of_val(&here), &$reason, false);
+            $crate::support::report_skip($crate::support::path_of(&here), &$reason, false);
         }
         supported
     }};
@@ -382,7 +388,7 @@ macro_rules! skip_unless {
     ($cond:expr, $reason:expr) => {
         if !$cond {
             fn here() {}
-            $crate::support::report_skip(std::any::type_name_of_val(&here), &$reason, true);
+            $crate::support::report_skip($crate::support::path_of(&here), &$reason, true);
             return;
         }
     };
