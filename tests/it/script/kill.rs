@@ -35,8 +35,8 @@ fn script_kill_stops_a_busy_read_only_script() {
             // A normal handshake is refused now (SELECT, and CLIENT SETNAME in RESP2); Valkey 9
             // accepts both while busy ...
             let handshake = client.get_connection().map(drop);
-            let server = server_kind();
-            if server.is_valkey() && server.version >= (9, 0, 0) {
+            let kind = server_kind();
+            if kind.is_valkey() && kind.version >= (9, 0, 0) {
                 handshake.expect("Valkey 9 accepts SELECT and CLIENT SETNAME while busy");
             } else {
                 assert_server_error(handshake, ServerErrorKind::Busy, &busy_text("SCRIPT"));
