@@ -151,10 +151,12 @@ mod pipeline;
 mod script;
 
 mod client;
+mod cluster;
 mod pool;
 pub mod prelude;
 
 pub use client::{Client, ClientBuilder};
+pub use cluster::{key_slot, ClusterClient, ClusterClientBuilder, NodeSet, ReadFrom};
 pub use cmd::{cmd, Args, Cmd};
 pub use code::{script_sha, ScriptCode};
 pub use commands::{

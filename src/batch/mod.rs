@@ -10,7 +10,7 @@ mod run;
 mod segments;
 mod stream;
 
-pub(crate) use run::{run, Failure};
+pub(crate) use run::{finish, run, start, Failure};
 use segments::Segments;
 pub(crate) use stream::PipelineReplies;
 
@@ -242,6 +242,11 @@ impl Core {
             command.push_bytes(arg);
         }
         Some(command)
+    }
+
+    /// Command `index` as encoded (`*N\r\n$...`), for a runner that splits the batch.
+    pub(crate) fn encoded(&self, index: usize) -> &[u8] {
+        self.segments.command(index)
     }
 
     /// The script command `index` calls (with `EVALSHA` or `EVALSHA_RO`), if any.

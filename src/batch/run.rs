@@ -44,16 +44,37 @@ fn run_batch(batch: &mut Batch<'_>, conn: &Connection) -> Result<(), Failure> {
     } else {
         batch.sink.take()
     };
-    let batch = &mut batch.core;
+    let started = start(&mut batch.core, conn)?;
+    finish(started, &mut batch.core, sink)
+}
+
+/// A batch whose first write is out: what [`finish`] needs to read its replies and send the
+/// rest. Holding it keeps the connection locked.
+pub(crate) struct Started<'c> {
+    wire: Wire<'c>,
+    to_load: Vec<usize>,
+    /// `MULTI` went alone, ahead of the first write, and is answered already.
+    multi_first: bool,
+    wbuf: Vec<u8>,
+}
+
+/// Sends the first segment of `batch` on `conn`, with the loads of the scripts the server may
+/// lack (and `MULTI`) in front of it, without reading any reply: a runner with batches for
+/// several servers starts them all before it reads one.
+pub(crate) fn start<'c>(batch: &mut Core, conn: &'c Connection) -> Result<Started<'c>, Failure> {
     let mut wire = conn.wire().map_err(Failure::Unsent)?;
     batch.reset_replies();
     let to_load = scripts_to_load(batch, &mut wire).map_err(Failure::Unsent)?;
+    let multi_first = batch.atomic && !wire.multi_accepted();
+    if multi_first {
+        open_transaction(&mut wire)?;
+    }
 
     // Preamble, in the first write: the missing scripts' SCRIPT LOADs; a transaction has
     // MULTI first and loads every script it calls inside it, so that no script can be missing
     // at EXEC whatever another client flushes meanwhile (all or nothing).
     let mut preamble = Vec::new();
-    if batch.atomic {
+    if batch.atomic && !multi_first {
         write_command(&mut preamble, &[b"MULTI"]);
     }
     for &i in &to_load {
@@ -61,61 +82,89 @@ fn run_batch(batch: &mut Batch<'_>, conn: &Connection) -> Result<(), Failure> {
             write_command(&mut preamble, &[b"SCRIPT", b"LOAD", source]);
         }
     }
+    let mut wbuf = std::mem::take(&mut batch.wbuf);
+    let result = write_segment(batch, &mut wire, 0, &preamble, &mut wbuf);
+    if let Err((sent, e)) = result {
+        batch.wbuf = wbuf;
+        return Err(if sent == 0 {
+            Failure::Unsent(e)
+        } else {
+            Failure::Sent(e)
+        });
+    }
+    Ok(Started {
+        wire,
+        to_load,
+        multi_first,
+        wbuf,
+    })
+}
 
+/// Writes segment `k`, with `preamble` in front (the first) and `EXEC` after (the last of a
+/// transaction). Only a segment with something around it is assembled in `wbuf`; a plain one
+/// goes out as it is. On failure, how many bytes were handed to the socket.
+fn write_segment(
+    batch: &Core,
+    wire: &mut Wire<'_>,
+    k: usize,
+    preamble: &[u8],
+    wbuf: &mut Vec<u8>,
+) -> Result<(), (usize, Error)> {
+    let body = batch.segments.segment(k);
+    let last = batch.segments.segments().saturating_sub(1);
+    let with_exec = k == last && batch.atomic;
+    let (sent, result) = if !preamble.is_empty() || with_exec {
+        wbuf.clear();
+        wbuf.extend_from_slice(preamble);
+        wbuf.extend_from_slice(body);
+        if with_exec {
+            write_command(wbuf, &[b"EXEC"]);
+        }
+        wire.write_counted(wbuf)
+    } else {
+        wire.write_counted(body)
+    };
+    result.map_err(|e| (sent, e))
+}
+
+/// Reads the replies of a started batch, writing its other segments as it goes: segment k is
+/// written, then the replies of segment k - 1 are read, so at most two segments are ever
+/// unanswered and neither side's buffers can fill up and stall the other.
+pub(crate) fn finish(
+    started: Started<'_>,
+    batch: &mut Core,
+    sink: Option<super::Sink<'_>>,
+) -> Result<(), Failure> {
+    let Started {
+        mut wire,
+        to_load,
+        multi_first,
+        mut wbuf,
+    } = started;
+    let mut preamble_failure = read_preamble(batch, &mut wire, &to_load, !multi_first)?;
+    if let Some(sink) = sink {
+        batch.wbuf = wbuf;
+        let mut replies = PipelineReplies::new(wire.reader(), batch, 1);
+        sink(&mut replies);
+        let read = replies.finish().map_err(Failure::Sent);
+        wire.settle();
+        read?;
+        return match preamble_failure {
+            Some(e) => Err(Failure::Sent(e)),
+            None => Ok(()),
+        };
+    }
     // In a transaction the replies read before EXEC's are QUEUED (or a queue-time error).
     let mut queue_error = None;
-    let mut wbuf = std::mem::take(&mut batch.wbuf);
-    let mut preamble_failure = None;
     let last = batch.segments.segments().saturating_sub(1);
-    // Write segment k, then read the replies of segment k - 1: at most two segments are ever
-    // unanswered, so neither side's buffers can fill up and stall the other.
-    for k in 0..=last {
-        let body = batch.segments.segment(k);
-        if k > 0 {
-            // Each segment has the whole timeout for its write and its replies.
-            wire.start_segment();
-        }
-        let with_preamble = k == 0 && !preamble.is_empty();
-        let with_exec = k == last && batch.atomic;
-        // Only a segment with something around it is assembled; a plain one goes out as it is.
-        let (sent, result) = if with_preamble || with_exec {
-            wbuf.clear();
-            if with_preamble {
-                wbuf.extend_from_slice(&preamble);
-            }
-            wbuf.extend_from_slice(body);
-            if with_exec {
-                write_command(&mut wbuf, &[b"EXEC"]);
-            }
-            wire.write_counted(&wbuf)
-        } else {
-            wire.write_counted(body)
-        };
-        if let Err(e) = result {
+    for k in 1..=last {
+        // Each segment has the whole timeout for its write and its replies.
+        wire.start_segment();
+        if let Err((_, e)) = write_segment(batch, &mut wire, k, &[], &mut wbuf) {
             batch.wbuf = wbuf;
-            return Err(if k == 0 && sent == 0 {
-                Failure::Unsent(e)
-            } else {
-                Failure::Sent(e)
-            });
+            return Err(Failure::Sent(e));
         }
-        if k == 0 {
-            preamble_failure = read_preamble(batch, &mut wire, &to_load)?;
-            if let Some(sink) = sink {
-                batch.wbuf = wbuf;
-                let mut replies = PipelineReplies::new(wire.reader(), batch, 1);
-                sink(&mut replies);
-                let read = replies.finish().map_err(Failure::Sent);
-                wire.settle();
-                read?;
-                return match preamble_failure {
-                    Some(e) => Err(Failure::Sent(e)),
-                    None => Ok(()),
-                };
-            }
-        } else {
-            read_segment(batch, &mut wire, k - 1, &mut queue_error)?;
-        }
+        read_segment(batch, &mut wire, k - 1, &mut queue_error)?;
     }
     read_segment(batch, &mut wire, last, &mut queue_error)?;
     batch.wbuf = wbuf;
@@ -134,6 +183,31 @@ fn run_batch(batch: &mut Batch<'_>, conn: &Connection) -> Result<(), Failure> {
         return Err(Failure::Sent(e));
     }
     exec
+}
+
+/// Sends `MULTI` alone and waits for its answer: the first transaction on a connection does,
+/// because a server that refuses `MULTI` (an ACL user without it) goes on to run every command
+/// written behind it, one by one. Once accepted, later transactions on the connection send it
+/// in the same write as their commands.
+fn open_transaction(wire: &mut Wire<'_>) -> Result<(), Failure> {
+    let mut request = Vec::new();
+    write_command(&mut request, &[b"MULTI"]);
+    let (sent, written) = wire.write_counted(&request);
+    if let Err(e) = written {
+        return Err(if sent == 0 {
+            Failure::Unsent(e)
+        } else {
+            Failure::Sent(e)
+        });
+    }
+    match wire.recv().map_err(Failure::Sent)? {
+        // Nothing was queued and the connection is in step: the batch fails whole.
+        Value::Error(message) => Err(Failure::Sent(Error::from_server_reply(message))),
+        _ => {
+            wire.accept_multi();
+            Ok(())
+        }
+    }
 }
 
 /// Reads the replies of segment `k`'s commands. A plain batch then frees the segment: its
@@ -219,11 +293,13 @@ fn read_preamble(
     batch: &Core,
     wire: &mut Wire<'_>,
     to_load: &[usize],
+    with_multi: bool,
 ) -> Result<Option<Error>, Failure> {
     let mut failure = None;
     if batch.atomic {
-        // MULTI's reply, then QUEUED for each load: the loads' results come with EXEC's.
-        for _ in 0..=to_load.len() {
+        // MULTI's reply (unless it was sent alone), then QUEUED for each load: the loads'
+        // results come with EXEC's.
+        for _ in 0..to_load.len() + usize::from(with_multi) {
             if let Value::Error(message) = wire.recv().map_err(Failure::Sent)? {
                 failure.get_or_insert(Error::from_server_reply(message));
             }

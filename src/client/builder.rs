@@ -364,6 +364,31 @@ impl ClientBuilder {
             pool: Arc::new(Pool::new(self.info, self.pool)),
         }
     }
+
+    /// The settings so far, for a client of many servers that uses these for each of them.
+    pub(crate) fn info(&self) -> &ConnectionInfo {
+        &self.info
+    }
+
+    /// A client of the server at `host:port` with these settings otherwise; `readonly` for a
+    /// cluster replica's connections.
+    pub(crate) fn build_for(&self, host: &str, port: u16, readonly: bool) -> Client {
+        let tls = matches!(self.info.addr, Addr::Tcp { tls: true, .. });
+        let info = ConnectionInfo {
+            addr: Addr::Tcp {
+                host: host.to_string(),
+                port,
+                tls,
+            },
+            cluster_readonly: readonly,
+            ..self.info.clone()
+        };
+        ClientBuilder {
+            info,
+            pool: self.pool,
+        }
+        .build()
+    }
 }
 
 #[cfg(test)]

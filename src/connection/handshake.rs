@@ -46,6 +46,9 @@ impl Connection {
             sel.arg(info.db);
             setup.push(sel);
         }
+        if info.cluster_readonly {
+            setup.push(cmd("READONLY"));
+        }
         if setup.is_empty() {
             return Ok(());
         }

@@ -85,6 +85,9 @@ struct Inner {
     /// Some of the server's bytes were taken as RESP: from now on, bytes that are not RESP
     /// are a protocol error, no longer a sign that something else listens there.
     heard: bool,
+    /// The server accepted a `MULTI` on this connection: a transaction may send it in the same
+    /// write as its commands (see `batch::run`).
+    multi_accepted: bool,
 }
 
 impl std::fmt::Debug for Connection {
@@ -144,6 +147,7 @@ impl Connection {
                 sent_block: None,
                 addr: info.addr.to_string().into(),
                 heard: false,
+                multi_accepted: false,
             }),
         };
         // The handshake is part of connecting: the connect timeout bounds it as a whole (a

@@ -33,6 +33,16 @@ impl Wire<'_> {
         &mut self.inner.scripts
     }
 
+    /// Whether the server has accepted a `MULTI` on this connection.
+    pub(crate) fn multi_accepted(&self) -> bool {
+        self.inner.multi_accepted
+    }
+
+    /// The server accepted a `MULTI` on this connection.
+    pub(crate) fn accept_multi(&mut self) {
+        self.inner.multi_accepted = true;
+    }
+
     /// Reads the replies of a batch straight into a caller's type.
     pub(crate) fn reader(&mut self) -> Reader<'_> {
         Reader::new(&mut self.inner)

@@ -157,6 +157,25 @@ pub enum Error {
     /// The connection failed earlier and cannot be used again.
     #[error("the connection is broken by an earlier error and cannot be used again")]
     Broken,
+    /// A command, script or atomic pipeline for a Redis Cluster uses keys of two hash slots;
+    /// refused before anything was sent (hash tags, `{user1}:a` and `{user1}:b`, put keys in
+    /// one slot).
+    #[error("{command} uses keys in slots {first_slot} and {second_slot}: a cluster runs it only when all its keys share one slot")]
+    CrossSlot {
+        /// The command (its name, or `pipeline` for an atomic batch).
+        command: String,
+        /// The slot of the first key.
+        first_slot: u16,
+        /// The slot of a key that differs from it.
+        second_slot: u16,
+    },
+    /// A Redis Cluster could not serve a call: no node answered, a slot has no node, the
+    /// redirects or retries ran out, or a script declared `no-cluster`. Says what and where.
+    #[error("cluster: {reason}")]
+    Cluster {
+        /// What went wrong, with the node or slot concerned.
+        reason: String,
+    },
 }
 
 impl Error {

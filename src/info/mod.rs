@@ -150,6 +150,8 @@ pub struct ConnectionInfo {
     pub(crate) tcp_keepalive: Option<Duration>,
     pub(crate) client_name: Option<String>,
     pub(crate) limits: Limits,
+    /// A cluster replica's connection: `READONLY` in the handshake, so that it serves reads.
+    pub(crate) cluster_readonly: bool,
 }
 
 /// Defaults to 10 seconds: a connect should not hang on an unreachable host.
@@ -186,6 +188,7 @@ impl Default for ConnectionInfo {
             tcp_keepalive: Some(DEFAULT_TCP_KEEPALIVE),
             client_name: None,
             limits: Limits::default(),
+            cluster_readonly: false,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod cluster;
 mod core;
 mod hostile;
 mod pipeline;

@@ -67,6 +67,20 @@ impl RedisServer {
         panic!("could not start {} after 10 attempts", binary());
     }
 
+    /// A server on `port` (with its cluster bus on `port + 10000` when cluster-enabled), or
+    /// `None` when it could not start there (the port was taken).
+    pub fn start_on_port(port: u16, extra: &[&str]) -> Option<RedisServer> {
+        server_kind(); // Before the first spawn, which needs to know the version.
+        let mut server = RedisServer {
+            child: None,
+            port,
+            dir: tempfile::tempdir().expect("temp dir"),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+            detected: true,
+        };
+        server.spawn().then_some(server)
+    }
+
     fn spawn(&mut self) -> bool {
         let mut cmd = Command::new(binary());
         cmd.arg("--port")
@@ -172,6 +186,11 @@ impl RedisServer {
             std::thread::sleep(Duration::from_millis(50));
         }
         panic!("could not restart redis-server on port {}", self.port);
+    }
+
+    /// The server's process id (for signals), or 0 when it is not running.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
     }
 }
 

@@ -284,3 +284,57 @@ fn transaction_gives_up_after_its_attempts_on_watch_conflicts() {
         .unwrap();
     assert_eq!((again, client.get::<i64>("contended").unwrap()), (1, 7));
 }
+
+/// A user denied `MULTI`: the server refuses it, and then runs every command queued behind it
+/// as a plain command, one by one. An atomic batch must refuse to run instead, applying nothing.
+#[test]
+fn an_atomic_batch_is_refused_whole_when_multi_is_denied() {
+    let server = RedisServer::start();
+    let admin = server.client();
+    let _: () = admin
+        .query(
+            cmd("ACL")
+                .arg("SETUSER")
+                .arg("nomulti")
+                .arg("on")
+                .arg(">pw")
+                .arg("~*")
+                .arg("+@all")
+                .arg("-multi"),
+        )
+        .unwrap();
+    let client = server.builder().username("nomulti").password("pw").build();
+    let script = client.register_script("return redis.call('SET', KEYS[1], ARGV[1])");
+    for _ in 0..2 {
+        let err = client
+            .pipeline()
+            .atomic()
+            .set("a", 1)
+            .script(&script, "b", 2)
+            .incr("c")
+            .execute::<()>()
+            .unwrap_err();
+        assert_eq!(err.server_kind(), Some(ServerErrorKind::NoPerm), "{err:?}");
+        let applied: i64 = admin
+            .query(cmd("EXISTS").arg("a").arg("b").arg("c"))
+            .unwrap();
+        assert_eq!(
+            applied, 0,
+            "a refused transaction applied some of its commands"
+        );
+    }
+    // The same connection still works for what the user may do.
+    client.set("d", 4).unwrap();
+    let (d,): (i64,) = client.pipeline().get("d").execute().unwrap();
+    assert_eq!(d, 4);
+    // On a Connection too.
+    let conn = client.get_connection().unwrap();
+    let err = conn
+        .pipeline()
+        .atomic()
+        .set("a", 1)
+        .execute::<()>()
+        .unwrap_err();
+    assert_eq!(err.server_kind(), Some(ServerErrorKind::NoPerm), "{err:?}");
+    assert_eq!(admin.exists("a").unwrap(), 0);
+}

@@ -1,0 +1,175 @@
+//! Where a command goes in a cluster: the slot of its keys (all keys must share one), any
+//! primary for a keyless command, or every node of a set for the commands whose effect or
+//! answer spans the cluster.
+
+use super::fanout::FanOut;
+use super::keys::{CommandTable, Keys};
+use super::slot::key_slot;
+use crate::error::{Error, Result};
+
+/// Where one command goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// The node serving `slot`; a replica may serve it when `read_only`.
+    Slot { slot: u16, read_only: bool },
+    /// No key: any primary.
+    AnyPrimary,
+    /// Several nodes, their answers merged.
+    FanOut(FanOut),
+}
+
+/// The `EVAL` family carries its keys after a count, read here rather than from the
+/// server's metadata, which marks them movable.
+const NUMKEYS_COMMANDS: [&[u8]; 6] = [
+    b"EVAL",
+    b"EVALSHA",
+    b"EVAL_RO",
+    b"EVALSHA_RO",
+    b"FCALL",
+    b"FCALL_RO",
+];
+
+/// What a command's keys and flags say about where it goes. `ask_server` finds the keys of a
+/// command the metadata cannot describe (`COMMAND GETKEYS` on some node).
+pub(crate) fn route(
+    args: &[&[u8]],
+    commands: &CommandTable,
+    ask_server: &mut dyn FnMut() -> Result<Vec<Vec<u8>>>,
+) -> Result<Route> {
+    let Some(name) = args.first() else {
+        return Err(Error::invalid_argument("an empty command (no name)"));
+    };
+    if let Some(fan_out) = FanOut::of(args) {
+        return Ok(Route::FanOut(fan_out));
+    }
+    let info = commands.lookup(args);
+    let read_only = info.is_some_and(|i| i.readonly);
+    let slot = if NUMKEYS_COMMANDS
+        .iter()
+        .any(|c| name.eq_ignore_ascii_case(c))
+    {
+        one_slot(name, numkeys_keys(args).iter().copied())?
+    } else {
+        match info.map(|i| i.keys(args)) {
+            Some(Keys::Known(indexes)) => {
+                one_slot(name, indexes.iter().filter_map(|&i| args.get(i).copied()))?
+            }
+            // Unknown to the server's table, or keys the metadata cannot find.
+            Some(Keys::AskServer) | None => {
+                let keys = ask_server()?;
+                one_slot(name, keys.iter().map(Vec::as_slice))?
+            }
+        }
+    };
+    Ok(match slot {
+        Some(slot) => Route::Slot { slot, read_only },
+        None => Route::AnyPrimary,
+    })
+}
+
+/// The keys of an `EVAL`/`EVALSHA`/`FCALL` line: `numkeys` arguments after the count. A bad
+/// count gives none; the server answers it with an error.
+pub(crate) fn numkeys_keys<'a>(args: &[&'a [u8]]) -> Vec<&'a [u8]> {
+    let count = args
+        .get(2)
+        .and_then(|n| std::str::from_utf8(n).ok())
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(0);
+    args.iter().skip(3).take(count).copied().collect()
+}
+
+/// The one slot of `keys` (`None` without keys), or [`Error::CrossSlot`] naming two.
+pub(crate) fn one_slot<'a>(
+    command: &[u8],
+    keys: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<Option<u16>> {
+    let mut slot = None;
+    for key in keys {
+        let this = key_slot(key);
+        match slot {
+            None => slot = Some(this),
+            Some(first) if first != this => {
+                return Err(Error::CrossSlot {
+                    command: String::from_utf8_lossy(command).to_uppercase(),
+                    first_slot: first,
+                    second_slot: this,
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(slot)
+}
+
+/// The flags of a script's `#!lua flags=...` first line: `(no_writes, no_cluster)`.
+pub(crate) fn script_flags(source: &[u8]) -> (bool, bool) {
+    let first_line = source.split(|&b| b == b'\n').next().unwrap_or_default();
+    let Some(rest) = first_line.strip_prefix(b"#!lua") else {
+        return (false, false);
+    };
+    let mut no_writes = false;
+    let mut no_cluster = false;
+    for word in rest.split(|&b| b == b' ' || b == b'\t' || b == b'\r') {
+        if let Some(flags) = word.strip_prefix(b"flags=") {
+            for flag in flags.split(|&b| b == b',') {
+                no_writes |= flag == b"no-writes";
+                no_cluster |= flag == b"no-cluster";
+            }
+        }
+    }
+    (no_writes, no_cluster)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shebang_flags() {
+        assert_eq!(script_flags(b"return 1"), (false, false));
+        assert_eq!(script_flags(b"#!lua\nreturn 1"), (false, false));
+        assert_eq!(
+            script_flags(b"#!lua flags=no-writes\nreturn 1"),
+            (true, false)
+        );
+        assert_eq!(
+            script_flags(b"#!lua name=x flags=allow-oom,no-cluster,no-writes\r\nreturn 1"),
+            (true, true)
+        );
+        // Only the first line counts.
+        assert_eq!(
+            script_flags(b"return 1\n#!lua flags=no-writes"),
+            (false, false)
+        );
+    }
+
+    #[test]
+    fn one_slot_names_the_command_and_two_slots() {
+        assert_eq!(one_slot(b"mget", []).unwrap(), None);
+        assert_eq!(
+            one_slot(b"mget", [b"{t}a".as_slice(), b"{t}b"]).unwrap(),
+            Some(key_slot("t"))
+        );
+        match one_slot(b"mget", [b"foo".as_slice(), b"bar"]) {
+            Err(Error::CrossSlot {
+                command,
+                first_slot,
+                second_slot,
+            }) => {
+                assert_eq!(command, "MGET");
+                assert_eq!((first_slot, second_slot), (12182, 5061));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn numkeys_reads_the_count() {
+        let args: Vec<&[u8]> = vec![b"EVALSHA", b"sha", b"2", b"k1", b"k2", b"a"];
+        assert_eq!(numkeys_keys(&args), [b"k1".as_slice(), b"k2"]);
+        let args: Vec<&[u8]> = vec![b"EVALSHA", b"sha", b"9", b"k1"];
+        assert_eq!(numkeys_keys(&args), [b"k1".as_slice()]);
+        let args: Vec<&[u8]> = vec![b"EVALSHA", b"sha", b"x", b"k1"];
+        assert!(numkeys_keys(&args).is_empty());
+    }
+}

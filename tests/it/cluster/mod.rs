@@ -1,0 +1,9 @@
+//! A real Redis Cluster (3 primaries, 3 replicas): routing, redirects, fan-out, scripts and
+//! pipelines through `ClusterClient`.
+
+mod failover;
+mod harness;
+mod pipelines;
+mod resharding;
+mod routing;
+mod scripts;
