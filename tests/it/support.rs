@@ -2,7 +2,7 @@
 //!
 //! The binary is `$REDIS_SERVER_BIN` or `redis-server` on `PATH`. No test uses a server that
 //! someone else started. Which server that binary is (Redis or Valkey, and its version) is found
-//! once per test run ([`server`]); a test that needs what a server lacks is skipped with
+//! once per test run ([`server_kind`]); a test that needs what a server lacks is skipped with
 //! [`skip_unless!`], which says so on stderr.
 
 use redline::{Client, ClientBuilder, Commands, Protocol};
@@ -212,7 +212,8 @@ fn raw_command(port: u16, args: &[&str]) -> Option<String> {
 /// Stops a spinning script or function when the test panics while it runs: `SCRIPT KILL` and
 /// `FUNCTION KILL` from fresh connections, retried for 3 s in case the script has not started
 /// yet, and `SHUTDOWN NOSAVE` for a script that wrote (`UNKILLABLE`). Without it a failed
-/// assertion leaves the script's caller thread waiting, and the test never ends.
+/// assertion leaves the script's caller thread waiting for its read deadline (for ever on a
+/// client without one) before the test can end.
 pub struct StopScriptOnPanic {
     port: u16,
 }
