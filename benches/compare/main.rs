@@ -8,6 +8,9 @@
 //! and prints one Markdown table of medians. Every scenario checks its replies; a wrong or missing
 //! reply aborts the run with a message. `--quick` uses fewer rounds and smaller sizes.
 //!
+//! Then the cluster section (issue 18, `cluster.rs`): a 3-primary cluster of its own, redline's
+//! `ClusterClient` against redis-rs's sync cluster client. `--cluster-only` runs just that.
+//!
 //! Environment: `REDIS_SERVER_BIN` (default `redis-server`), `REDIS_BENCHMARK_BIN` (default
 //! `redis-benchmark`; its ceilings are skipped with a note when it is absent).
 
@@ -38,6 +41,7 @@ macro_rules! ensure {
     };
 }
 
+mod cluster;
 mod data;
 mod parser;
 mod replay;
@@ -222,8 +226,15 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() {
-    let quick = std::env::args().skip(1).any(|a| a == "--quick");
-    let code = match run(quick) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let cluster_only = args.iter().any(|a| a == "--cluster-only");
+    let outcome = if cluster_only {
+        cluster::run(quick)
+    } else {
+        run(quick).and_then(|()| cluster::run(quick))
+    };
+    let code = match outcome {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("compare: run aborted: {e}");

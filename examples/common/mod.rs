@@ -36,10 +36,31 @@ pub fn connect_to(
         println!("using the server at {url}");
         return Ok((client, None));
     }
-    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = free_port()?;
     let dir = std::env::temp_dir().join(format!("redline-example-{}-{port}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let child = Command::new("redis-server")
+    let child = spawn_server(port, &dir).map_err(|e| {
+        format!("nothing answers at {url}, and redis-server could not be started: {e}")
+    })?;
+    let guard = Throwaway(child, dir);
+    if !wait_until_ready(port, Duration::from_secs(10)) {
+        return Err("the throwaway redis-server did not start".into());
+    }
+    let client = Client::builder().port(port).build();
+    println!("nothing answered at {url}; started a throwaway redis-server on port {port}");
+    Ok((client, Some(guard)))
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Starts `$REDIS_SERVER_BIN` (or `redis-server` on `PATH`) on `port` with its files in `dir`,
+/// persisting nothing.
+pub fn spawn_server(port: u16, dir: &std::path::Path) -> std::io::Result<Child> {
+    let binary = std::env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".into());
+    Command::new(binary)
         .args([
             "--port",
             &port.to_string(),
@@ -51,22 +72,25 @@ pub fn connect_to(
             "no",
         ])
         .arg("--dir")
-        .arg(&dir)
+        .arg(dir)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| {
-            format!("nothing answers at {url}, and redis-server could not be started: {e}")
-        })?;
-    let guard = Throwaway(child, dir);
-    let client = Client::builder().port(port).build();
-    let deadline = Instant::now() + Duration::from_secs(10);
+}
+
+/// Whether a server on `port` answers `PING` within `timeout`.
+pub fn wait_until_ready(port: u16, timeout: Duration) -> bool {
+    let client = Client::builder()
+        .port(port)
+        .connect_timeout(Some(Duration::from_millis(500)))
+        .read_timeout(Some(Duration::from_millis(500)))
+        .build();
+    let deadline = Instant::now() + timeout;
     while client.ping().is_err() {
         if Instant::now() > deadline {
-            return Err("the throwaway redis-server did not start".into());
+            return false;
         }
         std::thread::sleep(Duration::from_millis(10));
     }
-    println!("nothing answered at {url}; started a throwaway redis-server on port {port}");
-    Ok((client, Some(guard)))
+    true
 }

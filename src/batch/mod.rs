@@ -244,6 +244,11 @@ impl Core {
         Some(command)
     }
 
+    /// The arguments of command `index` (none past the end), read in place.
+    pub(crate) fn args(&self, index: usize) -> Args<'_> {
+        Args::from_encoded(body(self.segments.command(index)).unwrap_or_default())
+    }
+
     /// Command `index` as encoded (`*N\r\n$...`), for a runner that splits the batch.
     pub(crate) fn encoded(&self, index: usize) -> &[u8] {
         self.segments.command(index)

@@ -99,12 +99,11 @@ impl CommandTable {
 
     /// The command `args` runs (a container's subcommand when it has one), if the server knows it.
     pub(crate) fn lookup(&self, args: &[&[u8]]) -> Option<&CommandInfo> {
-        let info = self.by_name.get(&args.first()?.to_ascii_lowercase())?;
+        let info = get_lowercase(&self.by_name, args.first()?)?;
         match args.get(1) {
-            Some(sub) if !info.subcommands.is_empty() => info
-                .subcommands
-                .get(&sub.to_ascii_lowercase())
-                .or(Some(info)),
+            Some(sub) if !info.subcommands.is_empty() => {
+                get_lowercase(&info.subcommands, sub).or(Some(info))
+            }
             _ => Some(info),
         }
     }
@@ -113,6 +112,23 @@ impl CommandTable {
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.by_name.len()
+    }
+}
+
+/// `map[name.to_lowercase()]`, without allocating for the names commands have (a few dozen
+/// bytes at most): this runs for every command sent to a cluster.
+fn get_lowercase<'m>(
+    map: &'m HashMap<Vec<u8>, CommandInfo>,
+    name: &[u8],
+) -> Option<&'m CommandInfo> {
+    let mut buf = [0u8; 48];
+    match buf.get_mut(..name.len()) {
+        Some(lower) => {
+            lower.copy_from_slice(name);
+            lower.make_ascii_lowercase();
+            map.get(&*lower)
+        }
+        None => map.get(&name.to_ascii_lowercase()),
     }
 }
 

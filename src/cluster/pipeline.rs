@@ -34,8 +34,9 @@ pub(super) fn run(cluster: &ClusterClient, batch: &mut Batch<'_>) -> Result<()> 
     let core = &mut batch.core;
     let mut replies: Vec<Option<Value>> = vec![None; core.len()];
     let mut phase: Vec<(usize, Route)> = Vec::new();
+    let mut args = Vec::new();
     for index in 0..core.len() {
-        let route = route_of(cluster, &view, core, index)?;
+        let route = route_of(cluster, &view, core, index, &mut args)?;
         if let Route::FanOut(_) = route {
             run_phase(
                 cluster,
@@ -57,11 +58,18 @@ pub(super) fn run(cluster: &ClusterClient, batch: &mut Batch<'_>) -> Result<()> 
     Ok(())
 }
 
-/// Where command `index` goes; a script flagged `no-writes` reads.
-fn route_of(cluster: &ClusterClient, view: &View, core: &Core, index: usize) -> Result<Route> {
-    let command = command(core, index)?;
-    let args: Vec<&[u8]> = command.args().collect();
-    let route = cluster.route(view, &args)?;
+/// Where command `index` goes; a script flagged `no-writes` reads. `args` is scratch space,
+/// reused from one command to the next.
+fn route_of<'c>(
+    cluster: &ClusterClient,
+    view: &View,
+    core: &'c Core,
+    index: usize,
+    args: &mut Vec<&'c [u8]>,
+) -> Result<Route> {
+    args.clear();
+    args.extend(core.args(index));
+    let route = cluster.route(view, args)?;
     Ok(match (route, core.script(index).and_then(|c| c.source())) {
         (Route::Slot { slot, read_only }, Some(source)) => Route::Slot {
             slot,
@@ -93,12 +101,13 @@ fn run_phase(
     commands: &[(usize, Route)],
     replies: &mut [Option<Value>],
 ) -> Result<()> {
-    let mut groups: Vec<(NodeAddr, bool, Vec<usize>)> = Vec::new();
+    let mut groups: Vec<(&NodeAddr, bool, Vec<usize>)> = Vec::new();
     for &(index, route) in commands {
         let (node, replica) = node_for(cluster, view, route)?;
+        // The nodes are the view's own: the same node is the same address in memory.
         match groups
             .iter_mut()
-            .find(|(n, r, _)| *n == node && *r == replica)
+            .find(|(n, r, _)| std::ptr::eq(*n, node) && *r == replica)
         {
             Some((_, _, members)) => members.push(index),
             None => groups.push((node, replica, vec![index])),
@@ -140,6 +149,7 @@ fn run_phase(
         Err(e) => return Err(e),
     };
     for (((node, _, members), mut sub), outcome) in groups.into_iter().zip(subs).zip(outcomes) {
+        let node = node.clone();
         let (values, _first_error) = sub.take_replies();
         match outcome {
             Ok(()) => {}
@@ -218,20 +228,23 @@ fn one_by_one(cluster: &ClusterClient, core: &Core, index: usize) -> Result<Valu
 }
 
 /// The node a command of `route` goes to now: `(node, is_replica)`.
-fn node_for(cluster: &ClusterClient, view: &View, route: Route) -> Result<(NodeAddr, bool)> {
+fn node_for<'v>(
+    cluster: &ClusterClient,
+    view: &'v View,
+    route: Route,
+) -> Result<(&'v NodeAddr, bool)> {
     match route {
         Route::Slot { slot, read_only } => {
             let shard = view.topology.shard_of(slot).ok_or_else(|| Error::Cluster {
                 reason: format!("no node serves slot {slot}"),
             })?;
             if read_only {
-                let (node, replica) = cluster.shared.reader_of(shard, false)?;
-                Ok((node.clone(), replica))
+                cluster.shared.reader_of(shard, false)
             } else {
-                Ok((shard.primary.clone(), false))
+                Ok((&shard.primary, false))
             }
         }
-        _ => Ok((cluster.shared.any_primary(view)?.clone(), false)),
+        _ => Ok((cluster.shared.any_primary(view)?, false)),
     }
 }
 
@@ -240,8 +253,9 @@ fn node_for(cluster: &ClusterClient, view: &View, route: Route) -> Result<(NodeA
 /// ran): it is sent again to the new owner, within the retry budget.
 fn run_atomic(cluster: &ClusterClient, view: &View, batch: &mut Batch<'_>) -> Result<()> {
     let mut slot = None;
+    let mut args = Vec::new();
     for index in 0..batch.core.len() {
-        match route_of(cluster, view, &batch.core, index)? {
+        match route_of(cluster, view, &batch.core, index, &mut args)? {
             Route::FanOut(_) => {
                 return Err(Error::Cluster {
                     reason: "an atomic pipeline cannot hold a command for many nodes \
@@ -276,6 +290,7 @@ fn run_atomic(cluster: &ClusterClient, view: &View, batch: &mut Batch<'_>) -> Re
         attempt += 1;
         let view = cluster.shared.view()?;
         let (node, _) = node_for(cluster, &view, route)?;
+        let node = node.clone();
         let ran = cluster.shared.client(&node, false).run_pipeline(batch);
         let redirected = match &ran {
             Err(Error::Pipeline { source, .. }) => {

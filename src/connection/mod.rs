@@ -14,6 +14,7 @@ mod connect;
 mod deadline;
 mod errors;
 mod handshake;
+mod pair;
 mod read;
 mod reader;
 mod scripts;

@@ -13,9 +13,12 @@ use std::fmt;
 /// Made by [`Client::register_script`](crate::Client::register_script) (or
 /// [`ScriptCode::bind`]) with no server call: the SHA1 (lower-case hex) is
 /// computed here from the exact bytes. A call sends `EVALSHA`; if the server answers
-/// `NOSCRIPT` (a new server, a restart, a `SCRIPT FLUSH`), it sends `SCRIPT LOAD`, checks that
-/// the server's SHA1 is its own, and sends `EVALSHA` once more. It never loops and never falls
-/// back to sending the whole source with `EVAL` on every call.
+/// `NOSCRIPT` (a new server, a restart, a `SCRIPT FLUSH`), it sends `SCRIPT LOAD` and
+/// `EVALSHA` once more, and checks that the server's SHA1 is its own. On a
+/// [`Client`](crate::Client) or a [`Connection`](crate::Connection) the two go out in one
+/// write, so the server runs them back to back: another client's `SCRIPT FLUSH` does not
+/// come between them (unless the write reaches the server in pieces: a script over 16 KiB). It never loops and never falls back to sending the whole source with `EVAL`
+/// on every call.
 ///
 /// A `Script` borrows its target, is `Send + Sync`, and can be called from many threads at
 /// once. It also runs on any other [`ConnectionLike`] ([`Script::call_on`]), read-only
@@ -24,7 +27,7 @@ use std::fmt;
 ///
 /// | call | round trips, script cached | round trips, not cached |
 /// |---|---|---|
-/// | [`call`](Script::call), [`call_ro`](Script::call_ro) | 1 (`EVALSHA`) | 3 (`EVALSHA`, `SCRIPT LOAD`, `EVALSHA`) |
+/// | [`call`](Script::call), [`call_ro`](Script::call_ro) | 1 (`EVALSHA`) | 2 (`EVALSHA`; `SCRIPT LOAD` and `EVALSHA` in one write) |
 /// | [`load`](Script::load) | 1 | 1 |
 /// | [`exists`](Script::exists) | 1 | 1 |
 ///

@@ -4,6 +4,7 @@ mod support;
 
 mod cluster;
 mod core;
+mod faults;
 mod hostile;
 mod pipeline;
 mod script;

@@ -66,6 +66,8 @@ fn calls_ride_out_a_primary_killed_and_its_replica_promoted() {
         "failover: calls succeeded again {:?} after the kill",
         killed_at.elapsed()
     );
+    // The five live nodes agree the cluster is whole again.
+    cluster.wait_ok();
     // The promoted replica now serves the killed primary's slots, and ran the script.
     let role: String = admin(replica_port)
         .query(cmd("INFO").arg("replication"))

@@ -5,10 +5,15 @@
 //! synced. Killed on drop, like every test server.
 
 use crate::support::RedisServer;
-use redline::{cmd, Client, ClusterClient, Value};
+use redline::{cmd, ClusterClient};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+#[path = "../../../examples/common/cluster_setup.rs"]
+mod setup;
+
+pub use setup::admin;
 
 pub struct RedisCluster {
     /// Primaries first, then replicas (replica `r` of primary `p` at `primaries + p * per + r`).
@@ -29,20 +34,6 @@ fn free_port_pair(seed: &mut u64) -> u16 {
             return port;
         }
     }
-}
-
-pub fn admin(port: u16) -> Client {
-    Client::builder()
-        .host("127.0.0.1")
-        .port(port)
-        .max_idle(1)
-        .build()
-}
-
-fn text(port: u16, command: &redline::Cmd) -> String {
-    admin(port)
-        .query::<String>(command)
-        .unwrap_or_else(|e| panic!("{command:?} on {port}: {e}"))
 }
 
 /// The cluster the read-mostly tests share while any of them runs (then it is killed, as the
@@ -111,94 +102,31 @@ impl RedisCluster {
     }
 
     fn form(&self, per_primary: usize) {
-        let ids: Vec<String> = (0..self.nodes.len())
-            .map(|i| text(self.port(i), cmd("CLUSTER").arg("MYID")))
-            .collect();
-        for p in 0..self.primaries {
-            let first = p * 16_384 / self.primaries;
-            let last = (p + 1) * 16_384 / self.primaries - 1;
-            let mut add = cmd("CLUSTER");
-            add.arg("ADDSLOTS");
-            for slot in first..=last {
-                add.arg(slot);
-            }
-            let _: Value = admin(self.port(p)).query(&add).unwrap();
+        let ports: Vec<u16> = (0..self.nodes.len()).map(|i| self.port(i)).collect();
+        if let Err(e) = setup::form(&ports, self.primaries, per_primary) {
+            panic!("{e}\n{}", self.states());
         }
-        for i in 1..self.nodes.len() {
-            let _: Value = admin(self.port(0))
-                .query(
-                    cmd("CLUSTER")
-                        .arg("MEET")
-                        .arg("127.0.0.1")
-                        .arg(self.port(i)),
-                )
-                .unwrap();
-        }
-        self.wait("every node knows every other", |c| {
-            (0..c.nodes.len()).all(|i| {
-                text(c.port(i), cmd("CLUSTER").arg("NODES")).lines().count() == c.nodes.len()
-            })
-        });
-        for (p, id) in ids.iter().enumerate().take(self.primaries) {
-            for r in 0..per_primary {
-                let replica = self.primaries + p * per_primary + r;
-                let _: Value = admin(self.port(replica))
-                    .query(cmd("CLUSTER").arg("REPLICATE").arg(id))
-                    .unwrap();
-            }
-        }
-        self.wait_ok();
     }
 
-    /// Waits until every live node says `cluster_state:ok`, every replica has synced, and every
-    /// node lists every replica.
+    /// Waits until every live node says `cluster_state:ok` and every replica has synced.
     pub fn wait_ok(&self) {
-        self.wait("cluster_state:ok with replicas in sync", |c| {
-            let live: Vec<usize> = (0..c.nodes.len())
-                .filter(|&i| c.nodes[i].pid() != 0)
-                .collect();
-            live.iter().all(|&i| {
-                let info = text(c.port(i), cmd("CLUSTER").arg("INFO"));
-                let replication = text(c.port(i), cmd("INFO").arg("replication"));
-                let nodes = text(c.port(i), cmd("CLUSTER").arg("NODES"));
-                let is_replica = replication.contains("role:slave");
-                let replicas_seen = nodes
-                    .lines()
-                    .filter(|l| {
-                        l.contains("slave") && l.contains("connected") && !l.contains("fail")
-                    })
-                    .count();
-                let expected_replicas = live
-                    .iter()
-                    .filter(|&&j| {
-                        text(c.port(j), cmd("INFO").arg("replication")).contains("role:slave")
-                    })
-                    .count();
-                info.contains("cluster_state:ok")
-                    && (!is_replica || replication.contains("master_link_status:up"))
-                    && replicas_seen == expected_replicas
-            })
-        });
+        let ports: Vec<u16> = (0..self.nodes.len())
+            .filter(|&i| self.nodes[i].pid() != 0)
+            .map(|i| self.port(i))
+            .collect();
+        if let Err(e) = setup::wait_ok(&ports) {
+            panic!("{e}\n{}", self.states());
+        }
     }
 
-    fn wait(&self, what: &str, done: impl Fn(&RedisCluster) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if done(self) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let states: Vec<String> = (0..self.nodes.len())
+    fn states(&self) -> String {
+        (0..self.nodes.len())
             .map(|i| {
                 admin(self.port(i))
                     .query::<String>(cmd("CLUSTER").arg("NODES"))
                     .unwrap_or_default()
             })
-            .collect();
-        panic!(
-            "the test cluster never got to: {what}\n{}",
-            states.join("\n")
-        );
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }

@@ -1,0 +1,387 @@
+//! The cluster section (issue 18): a 3-primary cluster started here, redline's `ClusterClient`
+//! side by side with redis-rs's sync cluster client, alternating order each round, with two
+//! references for the pipelined rows: the same per-node groups sent by hand on plain redline
+//! `Connection`s, one node after another, and a raw-socket replay that writes every node's
+//! group before reading any reply (the limit). Every row checks what it wrote.
+
+use crate::{Ctx, Res};
+use redline::{key_slot, Commands};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[path = "../../examples/common/cluster_setup.rs"]
+mod cluster_setup;
+
+const SCRIPT: &str = "return redis.call('INCRBY', KEYS[1], ARGV[1])";
+const PRIMARIES: usize = 3;
+
+/// Three cluster-enabled servers, formed into a cluster; killed on drop.
+struct Cluster {
+    children: Vec<Child>,
+    ports: Vec<u16>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Cluster {
+    fn start() -> Res<Cluster> {
+        let bin = std::env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".into());
+        let dir = tempfile::tempdir().ctx("temp dir")?;
+        let mut cluster = Cluster {
+            children: Vec::new(),
+            ports: Vec::new(),
+            _dir: dir,
+        };
+        let mut port = 21_000 + (std::process::id() % 9_000) as u16;
+        while cluster.ports.len() < PRIMARIES {
+            port = if port > 31_000 { 21_000 } else { port + 11 };
+            if TcpListener::bind(("127.0.0.1", port)).is_err()
+                || TcpListener::bind(("127.0.0.1", port + 10_000)).is_err()
+            {
+                continue;
+            }
+            let node_dir = cluster._dir.path().join(port.to_string());
+            std::fs::create_dir_all(&node_dir).ctx("node dir")?;
+            let child = Command::new(&bin)
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args([
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    "nodes.conf",
+                ])
+                .args(["--save", "", "--appendonly", "no", "--loglevel", "warning"])
+                .arg("--dir")
+                .arg(&node_dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .ctx(&format!("starting {bin}"))?;
+            cluster.children.push(child);
+            cluster.ports.push(port);
+        }
+        for &port in &cluster.ports {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while cluster_setup::admin(port).ping().is_err() {
+                if Instant::now() > deadline {
+                    return Err(format!("cluster node on {port} did not start"));
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        cluster_setup::form(&cluster.ports, PRIMARIES, 0)?;
+        Ok(cluster)
+    }
+
+    /// The node (index into `ports`) serving `slot`, as `cluster_setup::form` split them.
+    fn node_of(slot: u16) -> usize {
+        (0..PRIMARIES)
+            .find(|&p| usize::from(slot) < (p + 1) * 16_384 / PRIMARIES)
+            .unwrap_or(PRIMARIES - 1)
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn ops(n: usize, d: Duration) -> f64 {
+    n as f64 / d.as_secs_f64()
+}
+
+fn encode(args: &[&[u8]]) -> Vec<u8> {
+    crate::server::resp(args)
+}
+
+/// Runs the section and prints its table.
+pub fn run(quick: bool) -> Res<()> {
+    let (rounds, keys_n, calls, script_batches) = if quick {
+        (3, 20_000, 300, 5)
+    } else {
+        (5, 100_000, 2_000, 20)
+    };
+    let batch = 1_000;
+    let cluster = Cluster::start()?;
+    eprintln!("compare: cluster on ports {:?}", cluster.ports);
+    let urls: Vec<String> = cluster
+        .ports
+        .iter()
+        .map(|p| format!("redis://127.0.0.1:{p}"))
+        .collect();
+    let timeout = Some(Duration::from_secs(60));
+    let rl = redline::ClusterClient::builder()
+        .nodes(&[&urls[0]])
+        .connections(redline::Client::builder().read_timeout(timeout))
+        .build()
+        .ctx("redline ClusterClient")?;
+    let rr_client =
+        redis::cluster::ClusterClient::new(urls.clone()).ctx("redis-rs ClusterClient")?;
+    let mut rr = rr_client
+        .get_connection()
+        .ctx("redis-rs cluster connection")?;
+    let by_hand: Vec<redline::Connection> = cluster
+        .ports
+        .iter()
+        .map(|&p| {
+            redline::Client::builder()
+                .port(p)
+                .read_timeout(timeout)
+                .build()
+                .get_connection()
+        })
+        .collect::<Result<_, _>>()
+        .ctx("by-hand connections")?;
+    let mut raw: Vec<TcpStream> = cluster
+        .ports
+        .iter()
+        .map(|&p| {
+            let s = TcpStream::connect(("127.0.0.1", p))?;
+            s.set_nodelay(true)?;
+            Ok(s)
+        })
+        .collect::<std::io::Result<_>>()
+        .ctx("replay sockets")?;
+
+    let keys: Vec<String> = (0..keys_n).map(|i| format!("c:{i}")).collect();
+    // The script rows' counters, apart from the strings the SET rows write.
+    let counters: Vec<String> = (0..keys_n).map(|i| format!("n:{i}")).collect();
+    let node_of: Vec<usize> = keys.iter().map(|k| Cluster::node_of(key_slot(k))).collect();
+    let rl_script = rl.register_script(SCRIPT);
+    let rr_script = redis::Script::new(SCRIPT);
+    // redis-rs cannot load scripts inside a cluster pipeline: loaded on every node beforehand.
+    let sha = rl_script.load().ctx("SCRIPT LOAD")?;
+
+    let (mut set_rl, mut set_rr, mut set_hand, mut set_raw) = (vec![], vec![], vec![], vec![]);
+    let (mut call_rl, mut call_rr) = (vec![], vec![]);
+    let (mut spipe_rl, mut spipe_rr) = (vec![], vec![]);
+    for round in 0..rounds {
+        let first = round % 2 == 0;
+        eprintln!("compare: cluster round {}/{rounds}", round + 1);
+        let value = |who: char| format!("{who}{:02}", round % 100);
+
+        // C1. Pipelined SET of every key, in batches of 1,000 spread over every slot.
+        let c1_rl = || -> Res<f64> {
+            let v = value('L');
+            let t = Instant::now();
+            for chunk in keys.chunks(batch) {
+                let mut pipe = rl.pipeline();
+                for k in chunk {
+                    pipe.set(k, &v).ignore();
+                }
+                pipe.execute::<()>().ctx("redline cluster pipeline")?;
+            }
+            let d = t.elapsed();
+            check(&rl, &keys, &v)?;
+            Ok(ops(keys.len(), d))
+        };
+        let mut c1_rr = || -> Res<f64> {
+            let v = value('R');
+            let t = Instant::now();
+            for chunk in keys.chunks(batch) {
+                let mut pipe = redis::cluster::cluster_pipe();
+                for k in chunk {
+                    pipe.set(k, &v).ignore();
+                }
+                pipe.query::<()>(&mut rr).ctx("redis-rs cluster pipeline")?;
+            }
+            let d = t.elapsed();
+            check(&rl, &keys, &v)?;
+            Ok(ops(keys.len(), d))
+        };
+        let (a, b) = if first {
+            let a = c1_rl()?;
+            (a, c1_rr()?)
+        } else {
+            let b = c1_rr()?;
+            (c1_rl()?, b)
+        };
+        set_rl.push(a);
+        set_rr.push(b);
+        // By hand: the per-node groups on plain connections, one node after another.
+        let v = value('H');
+        let t = Instant::now();
+        for (chunk, nodes) in keys.chunks(batch).zip(node_of.chunks(batch)) {
+            for (p, conn) in by_hand.iter().enumerate() {
+                let mut pipe = conn.pipeline();
+                for (k, _) in chunk.iter().zip(nodes).filter(|(_, &n)| n == p) {
+                    pipe.set(k, &v).ignore();
+                }
+                pipe.execute::<()>().ctx("by-hand pipeline")?;
+            }
+        }
+        set_hand.push(ops(keys.len(), t.elapsed()));
+        check(&rl, &keys, &v)?;
+        // The replay: every node's group written before any reply is read.
+        let v = value('W');
+        let mut groups: Vec<Vec<Vec<u8>>> = vec![Vec::new(); PRIMARIES];
+        for (chunk, nodes) in keys.chunks(batch).zip(node_of.chunks(batch)) {
+            let mut bytes = vec![Vec::new(); PRIMARIES];
+            for (k, &n) in chunk.iter().zip(nodes) {
+                bytes[n].extend(encode(&[b"SET", k.as_bytes(), v.as_bytes()]));
+            }
+            for (g, b) in groups.iter_mut().zip(bytes) {
+                g.push(b);
+            }
+        }
+        let counts: Vec<Vec<usize>> = (0..PRIMARIES)
+            .map(|p| {
+                node_of
+                    .chunks(batch)
+                    .map(|nodes| nodes.iter().filter(|&&n| n == p).count())
+                    .collect()
+            })
+            .collect();
+        let mut buf = vec![0u8; batch * 5];
+        let t = Instant::now();
+        for b in 0..groups[0].len() {
+            for (p, s) in raw.iter_mut().enumerate() {
+                s.write_all(&groups[p][b]).ctx("replay write")?;
+            }
+            for (p, s) in raw.iter_mut().enumerate() {
+                let want = counts[p][b] * 5;
+                s.read_exact(&mut buf[..want]).ctx("replay read")?;
+                if buf[..want].chunks(5).any(|r| r != b"+OK\r\n") {
+                    return Err("the replay read a reply other than +OK".into());
+                }
+            }
+        }
+        set_raw.push(ops(keys.len(), t.elapsed()));
+        check(&rl, &keys, &v)?;
+
+        // C2. Script calls one at a time, on keys over every slot.
+        let c2_rl = || -> Res<f64> {
+            let t = Instant::now();
+            for k in counters.iter().take(calls) {
+                let _: i64 = rl_script.call(k, 1).ctx("redline Script::call")?;
+            }
+            Ok(ops(calls, t.elapsed()))
+        };
+        let mut c2_rr = || -> Res<f64> {
+            let t = Instant::now();
+            for k in counters.iter().take(calls) {
+                let _: i64 = rr_script
+                    .key(k)
+                    .arg(1)
+                    .invoke(&mut rr)
+                    .ctx("redis-rs Script::invoke")?;
+            }
+            Ok(ops(calls, t.elapsed()))
+        };
+        let (a, b) = if first {
+            let a = c2_rl()?;
+            (a, c2_rr()?)
+        } else {
+            let b = c2_rr()?;
+            (c2_rl()?, b)
+        };
+        call_rl.push(a);
+        call_rr.push(b);
+
+        // C3. Pipelines of 1,000 script calls over every slot.
+        let c3_rl = || -> Res<f64> {
+            let t = Instant::now();
+            for chunk in counters.chunks(batch).take(script_batches) {
+                let mut pipe = rl.pipeline();
+                for k in chunk {
+                    pipe.script(&rl_script, k, 1).ignore();
+                }
+                pipe.execute::<()>().ctx("redline script pipeline")?;
+            }
+            Ok(ops(batch * script_batches, t.elapsed()))
+        };
+        let mut c3_rr = || -> Res<f64> {
+            let t = Instant::now();
+            for chunk in counters.chunks(batch).take(script_batches) {
+                let mut pipe = redis::cluster::cluster_pipe();
+                for k in chunk {
+                    pipe.cmd("EVALSHA").arg(&sha).arg(1).arg(k).arg(1).ignore();
+                }
+                pipe.query::<()>(&mut rr).ctx("redis-rs EVALSHA pipeline")?;
+            }
+            Ok(ops(batch * script_batches, t.elapsed()))
+        };
+        let (a, b) = if first {
+            let a = c3_rl()?;
+            (a, c3_rr()?)
+        } else {
+            let b = c3_rr()?;
+            (c3_rl()?, b)
+        };
+        spipe_rl.push(a);
+        spipe_rr.push(b);
+    }
+    // The counters the script rows incremented: every call counted once, by both clients.
+    let expected = (rounds * 2) as i64;
+    for k in counters.iter().take(calls.min(batch * script_batches)) {
+        let n: i64 = rl.get(k).ctx("reading a counter")?;
+        if n < expected {
+            return Err(format!(
+                "{k} was incremented {n} times, fewer than {expected}"
+            ));
+        }
+    }
+
+    let (srl, srr, sh, sw) = (
+        median(set_rl),
+        median(set_rr),
+        median(set_hand),
+        median(set_raw),
+    );
+    let (crl, crr) = (median(call_rl), median(call_rr));
+    let (prl, prr) = (median(spipe_rl), median(spipe_rr));
+    println!();
+    println!("## Cluster (3 primaries, loopback; medians of {rounds} rounds, clients alternating)");
+    println!();
+    println!("| scenario | redline | redis-rs | redline/redis-rs | by hand¹ | replay² | redline/by hand | redline/replay |");
+    println!("|---|---|---|---|---|---|---|---|");
+    println!(
+        "| C1. pipelined SET, {} keys over every slot, batches of {batch} | {:.0} k/s | {:.0} k/s | {:.2} | {:.0} k/s | {:.0} k/s | {:.2} | {:.2} |",
+        keys.len(), srl / 1e3, srr / 1e3, srl / srr, sh / 1e3, sw / 1e3, srl / sh, srl / sw
+    );
+    println!(
+        "| C2. Script::call one at a time, {calls} calls | {:.1} k/s | {:.1} k/s | {:.2} | - | - | - | - |",
+        crl / 1e3, crr / 1e3, crl / crr
+    );
+    println!(
+        "| C3. pipelines of {batch} script calls, {script_batches} batches³ | {:.0} k/s | {:.0} k/s | {:.2} | - | - | - | - |",
+        prl / 1e3, prr / 1e3, prl / prr
+    );
+    println!();
+    println!("¹ The same per-node groups on one plain redline `Connection` per node, one node after another (what a user would write by hand).");
+    println!("² Every node's group written on a raw socket before any reply is read, replies known in advance: the servers' and loopback's speed.");
+    println!("³ redis-rs cannot load a script inside a cluster pipeline: its row sends EVALSHA of a script loaded on every node beforehand; redline's row uses `Pipeline::script`, which makes sure of the script itself.");
+    println!();
+    println!("Targets (issue 18): C1 and C3 redline ≥ 1.3 × redis-rs: {} / {}; C2 no slower: {}; C1 within 10% of by hand: {}",
+        verdict(srl / srr >= 1.3), verdict(prl / prr >= 1.3), verdict(crl / crr >= 1.0), verdict(srl / sh >= 0.9));
+    Ok(())
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "MISSED"
+    }
+}
+
+/// Every 97th key holds `value`.
+fn check(rl: &redline::ClusterClient, keys: &[String], value: &str) -> Res<()> {
+    for k in keys.iter().step_by(97) {
+        let got: Option<String> = rl.get(k).ctx("check")?;
+        if got.as_deref() != Some(value) {
+            return Err(format!("{k} holds {got:?}, not {value}"));
+        }
+    }
+    Ok(())
+}
