@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::resp::{write_command, Value};
 use crate::types::FromValue;
 
-/// Total source bytes of unknown scripts that are loaded inline, ahead of the batch, without
+/// Total source bytes of scripts that are loaded inline, in the batch's own write, without
 /// asking `SCRIPT EXISTS` first. Larger sources are checked first so that big scripts are sent
 /// only to a server that lacks them.
 const INLINE_LOAD_MAX: usize = 64 * 1024;
@@ -243,15 +243,22 @@ fn take(batch: &mut Core, wire: &mut Wire<'_>, index: usize, reply: Value) {
     }
 }
 
-/// The scripts (indexes into the batch's scripts) to load ahead of the batch. Small unknown
-/// scripts are loaded without asking; otherwise one `SCRIPT EXISTS` round trip decides.
+/// The scripts (indexes into the batch's scripts) to load ahead of the batch, in its own
+/// write. When their sources come to at most [`INLINE_LOAD_MAX`] bytes, all of them, whatever
+/// this connection believes: another client's `SCRIPT FLUSH` can then cause a `NOSCRIPT` only
+/// within the batch's own write, for the price of the sources' bytes (the server answers a
+/// `SCRIPT LOAD` of a cached script without compiling it). Larger sets: the unknown ones,
+/// inline if small, else after one `SCRIPT EXISTS` round trip.
 fn scripts_to_load(batch: &Core, wire: &mut Wire<'_>) -> Result<Vec<usize>> {
     let scripts = batch.scripts();
-    if batch.atomic {
-        // Inside the transaction, whatever this connection believes.
-        return Ok((0..scripts.len())
-            .filter(|&i| scripts[i].source().is_some())
-            .collect());
+    let with_source = || (0..scripts.len()).filter(|&i| scripts[i].source().is_some());
+    let all_bytes: usize = scripts
+        .iter()
+        .filter_map(|s| s.source().map(<[u8]>::len))
+        .sum();
+    if batch.atomic || all_bytes <= INLINE_LOAD_MAX {
+        // A transaction loads inside itself, whatever the sizes: nothing may be missing at EXEC.
+        return Ok(with_source().collect());
     }
     let unknown: Vec<usize> = (0..scripts.len())
         .filter(|&i| !wire.scripts().knows(scripts[i].sha()))

@@ -279,6 +279,16 @@ impl Client {
         self.pool.with_conn(f)
     }
 
+    /// Like [`Client::with_conn`] for one request, which runs once more on another connection
+    /// when the check before it found its connection closed or out of step: nothing of it was
+    /// sent (a connection killed just after it opened, or between a script's two steps).
+    fn with_conn_once_more<R>(&self, mut f: impl FnMut(&Connection) -> Result<R>) -> Result<R> {
+        match self.pool.with_conn(&mut f) {
+            Err(e) if e.failed_before_sending() => self.pool.with_conn(f),
+            other => other,
+        }
+    }
+
     /// Sends a command that must get through while the server is busy with a script
     /// (`SCRIPT KILL`, `FUNCTION KILL`, `FUNCTION STATS`, `SHUTDOWN NOSAVE`): on an idle pooled
     /// connection when there is one, else on a fresh one whose handshake skips `SELECT` and
@@ -350,7 +360,7 @@ impl ConnectionLike for Client {
         if is_kill(cmd) {
             return self.req_while_busy(cmd);
         }
-        let result = self.with_conn(|conn| conn.req(cmd));
+        let result = self.with_conn_once_more(|conn| conn.req(cmd));
         self.after(cmd.encoded());
         result
     }
@@ -360,7 +370,7 @@ impl ConnectionLike for Client {
         if is_kill(cmd) {
             return read(Reply::from(self.req_while_busy(cmd)?));
         }
-        let result = self.with_conn(|conn| conn.req_reply(cmd, read));
+        let result = self.with_conn_once_more(|conn| conn.req_reply(cmd, read));
         self.after(cmd.encoded());
         match result {
             // A server busy with a script refuses a new pooled connection's handshake, yet
@@ -378,7 +388,7 @@ impl ConnectionLike for Client {
         call: &ScriptInvocation<'_>,
         read: &mut dyn FnMut(Reply<'_>) -> Result<()>,
     ) -> Result<()> {
-        self.with_conn(|conn| conn.invoke_script(call, read))
+        self.with_conn_once_more(|conn| conn.invoke_script(call, read))
     }
 
     /// Runs the batch on one pooled connection; if nothing of it reached the server before

@@ -6,11 +6,39 @@ use super::fields;
 use crate::error::{Error, Result};
 use crate::resp::Value;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::iter::StepBy;
+use std::ops::RangeInclusive;
+
+/// Command names to what the server says of them, hashed with FNV-1a: a lookup runs for every
+/// command sent to a cluster, and the names are short and come from the server.
+type Table = HashMap<Vec<u8>, CommandInfo, BuildHasherDefault<Fnv>>;
+
+/// FNV-1a, 64 bits.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
 
 /// What the server said about each of its commands.
 #[derive(Debug, Default)]
 pub(crate) struct CommandTable {
-    by_name: HashMap<Vec<u8>, CommandInfo>,
+    by_name: Table,
 }
 
 /// One command (or subcommand, `object|encoding`).
@@ -20,7 +48,7 @@ pub(crate) struct CommandInfo {
     pub(crate) readonly: bool,
     rule: KeyRule,
     /// By lower-case subcommand name (`encoding` for `OBJECT ENCODING`).
-    subcommands: HashMap<Vec<u8>, CommandInfo>,
+    subcommands: Table,
 }
 
 #[derive(Debug, Clone)]
@@ -73,6 +101,7 @@ enum Find {
 }
 
 /// The keys of one command line.
+#[cfg(test)]
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Keys {
     /// Indexes into the arguments (0 is the command name); empty for a keyless command.
@@ -85,7 +114,7 @@ pub(crate) enum Keys {
 impl CommandTable {
     /// Reads a `COMMAND` (or `COMMAND INFO ...`) reply.
     pub(crate) fn from_reply(reply: Value) -> Result<CommandTable> {
-        let mut by_name = HashMap::new();
+        let mut by_name = Table::default();
         for entry in list(reply)? {
             // `COMMAND INFO unknown-command` answers nil for it.
             if entry.is_nil() {
@@ -117,10 +146,7 @@ impl CommandTable {
 
 /// `map[name.to_lowercase()]`, without allocating for the names commands have (a few dozen
 /// bytes at most): this runs for every command sent to a cluster.
-fn get_lowercase<'m>(
-    map: &'m HashMap<Vec<u8>, CommandInfo>,
-    name: &[u8],
-) -> Option<&'m CommandInfo> {
+fn get_lowercase<'m>(map: &'m Table, name: &[u8]) -> Option<&'m CommandInfo> {
     let mut buf = [0u8; 48];
     match buf.get_mut(..name.len()) {
         Some(lower) => {
@@ -133,26 +159,27 @@ fn get_lowercase<'m>(
 }
 
 impl CommandInfo {
-    /// The indexes of `args`'s keys, as the server itself finds them. A specification the
-    /// metadata cannot apply (`SORT ... STORE`, flagged incomplete) is passed over when the
-    /// others found a key: that key routes the command, and the server checks the rest.
-    pub(crate) fn keys(&self, args: &[&[u8]]) -> Keys {
+    /// Hands `each` the index of every key of `args` (a key may come twice), as the server
+    /// itself finds them; `false` when the metadata cannot tell (then nothing was handed). A
+    /// specification the metadata cannot apply (`SORT ... STORE`, flagged incomplete) is
+    /// passed over when the others found a key: that key routes the command, and the server
+    /// checks the rest.
+    pub(crate) fn visit_keys(&self, args: &[&[u8]], each: &mut dyn FnMut(usize)) -> bool {
         match &self.rule {
             KeyRule::Specs(specs) => {
-                let mut keys = Vec::new();
-                let mut unknown = false;
+                let (mut found, mut unknown) = (false, false);
                 for spec in specs {
                     match spec.keys(args) {
-                        Some(found) => keys.extend(found),
+                        Some(indexes) => {
+                            for index in indexes {
+                                found = true;
+                                each(index);
+                            }
+                        }
                         None => unknown = true,
                     }
                 }
-                if unknown && keys.is_empty() {
-                    return Keys::AskServer;
-                }
-                keys.sort_unstable();
-                keys.dedup();
-                Keys::Known(keys)
+                found || !unknown
             }
             &KeyRule::Legacy {
                 first,
@@ -163,44 +190,61 @@ impl CommandInfo {
                 // A command whose keys move (`EVAL`, `ZUNIONSTORE`, `XREAD` on Redis 6) has no
                 // fixed first key; one that has one (`SORT`) is routed by it.
                 if movable && first <= 0 {
-                    return Keys::AskServer;
+                    return false;
                 }
-                Keys::Known(legacy_keys(args.len(), first, last, step))
+                legacy_keys(args.len(), first, last, step).for_each(each);
+                true
             }
         }
     }
+
+    /// The indexes of `args`'s keys, sorted, each once.
+    #[cfg(test)]
+    pub(crate) fn keys(&self, args: &[&[u8]]) -> Keys {
+        let mut keys = Vec::new();
+        if !self.visit_keys(args, &mut |i| keys.push(i)) {
+            return Keys::AskServer;
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        Keys::Known(keys)
+    }
 }
 
-fn legacy_keys(argc: usize, first: i64, last: i64, step: i64) -> Vec<usize> {
+/// The empty range of key indexes (a start past its end; index 0 is never a key).
+#[allow(clippy::reversed_empty_ranges)]
+const NO_KEYS: RangeInclusive<usize> = 1..=0;
+
+fn legacy_keys(argc: usize, first: i64, last: i64, step: i64) -> StepBy<RangeInclusive<usize>> {
     let argc = argc as i64;
     if first <= 0 || step <= 0 {
-        return Vec::new();
+        return NO_KEYS.step_by(1);
     }
-    let last = if last < 0 { argc + last } else { last };
-    (first..=last.min(argc - 1))
-        .step_by(step as usize)
-        .map(|i| i as usize)
-        .collect()
+    let last = if last < 0 { argc + last } else { last }.min(argc - 1);
+    if last < first {
+        return NO_KEYS.step_by(1);
+    }
+    (first as usize..=last as usize).step_by(step as usize)
 }
 
 impl KeySpec {
     /// The key indexes this specification finds in `args` (none when its keyword is absent or
     /// the arguments are too few: the server then answers with an arity or syntax error);
-    /// `None` when it cannot tell.
-    fn keys(&self, args: &[&[u8]]) -> Option<Vec<usize>> {
+    /// `None` when it cannot tell. A range, not a list: this runs for every command.
+    fn keys(&self, args: &[&[u8]]) -> Option<StepBy<RangeInclusive<usize>>> {
         let argc = args.len();
         let start = match &self.begin {
             Begin::Index(i) => *i,
             Begin::Keyword { keyword, startfrom } => {
                 match find_keyword(args, keyword, *startfrom) {
                     Some(at) => at + 1,
-                    None => return Some(Vec::new()),
+                    None => return Some(NO_KEYS.step_by(1)),
                 }
             }
             Begin::Unknown => return None,
         };
         if start == 0 || start >= argc {
-            return Some(Vec::new());
+            return Some(NO_KEYS.step_by(1));
         }
         let (first, last, step) = match self.find {
             Find::Range {
@@ -228,7 +272,7 @@ impl KeySpec {
                     .and_then(|n| n.parse::<i64>().ok())
                     .filter(|&n| n >= 0);
                 let Some(count) = count else {
-                    return Some(Vec::new());
+                    return Some(NO_KEYS.step_by(1));
                 };
                 let first = start + first;
                 (first, first as i64 + (count - 1) * step as i64, step)
@@ -236,11 +280,11 @@ impl KeySpec {
             Find::Unknown => return None,
         };
         if step == 0 || last < first as i64 {
-            return Some(Vec::new());
+            return Some(NO_KEYS.step_by(1));
         }
         // Past the arguments there are no keys: the server answers with an arity error.
         let last = (last as usize).min(argc - 1);
-        Some((first..=last).step_by(step).collect())
+        Some((first..=last).step_by(step))
     }
 }
 
@@ -306,7 +350,7 @@ fn command_info(entry: Value) -> Result<(Vec<u8>, CommandInfo)> {
             movable: flags.iter().any(|f| f == b"movablekeys"),
         },
     };
-    let mut subs = HashMap::new();
+    let mut subs = Table::default();
     if let Some(subcommands) = subcommands {
         for sub in list(subcommands)? {
             let (full, info) = command_info(sub)?;

@@ -3,7 +3,7 @@
 //! answer spans the cluster.
 
 use super::fanout::FanOut;
-use super::keys::{CommandTable, Keys};
+use super::keys::CommandTable;
 use super::slot::key_slot;
 use crate::error::{Error, Result};
 
@@ -44,27 +44,59 @@ pub(crate) fn route(
     }
     let info = commands.lookup(args);
     let read_only = info.is_some_and(|i| i.readonly);
-    let slot = if NUMKEYS_COMMANDS
+    let mut slot = OneSlot::default();
+    if NUMKEYS_COMMANDS
         .iter()
         .any(|c| name.eq_ignore_ascii_case(c))
     {
-        one_slot(name, numkeys_keys(args).iter().copied())?
+        numkeys_keys(args).iter().for_each(|key| slot.add(key));
     } else {
-        match info.map(|i| i.keys(args)) {
-            Some(Keys::Known(indexes)) => {
-                one_slot(name, indexes.iter().filter_map(|&i| args.get(i).copied()))?
-            }
-            // Unknown to the server's table, or keys the metadata cannot find.
-            Some(Keys::AskServer) | None => {
-                let keys = ask_server()?;
-                one_slot(name, keys.iter().map(Vec::as_slice))?
-            }
+        let known = info.is_some_and(|info| {
+            info.visit_keys(args, &mut |i| {
+                if let Some(key) = args.get(i) {
+                    slot.add(key);
+                }
+            })
+        });
+        // Unknown to the server's table, or keys the metadata cannot find.
+        if !known {
+            ask_server()?.iter().for_each(|key| slot.add(key));
         }
-    };
-    Ok(match slot {
+    }
+    Ok(match slot.finish(name)? {
         Some(slot) => Route::Slot { slot, read_only },
         None => Route::AnyPrimary,
     })
+}
+
+/// The slot of keys seen one by one, and a second slot if any differs.
+#[derive(Default)]
+struct OneSlot {
+    first: Option<u16>,
+    other: Option<u16>,
+}
+
+impl OneSlot {
+    fn add(&mut self, key: &[u8]) {
+        let this = key_slot(key);
+        match self.first {
+            None => self.first = Some(this),
+            Some(first) if first != this && self.other.is_none() => self.other = Some(this),
+            Some(_) => {}
+        }
+    }
+
+    /// The one slot (`None` without keys), or [`Error::CrossSlot`] naming two.
+    fn finish(self, command: &[u8]) -> Result<Option<u16>> {
+        match (self.first, self.other) {
+            (Some(first), Some(second)) => Err(Error::CrossSlot {
+                command: String::from_utf8_lossy(command).to_uppercase(),
+                first_slot: first,
+                second_slot: second,
+            }),
+            (first, _) => Ok(first),
+        }
+    }
 }
 
 /// The keys of an `EVAL`/`EVALSHA`/`FCALL` line: `numkeys` arguments after the count. A bad
@@ -83,22 +115,9 @@ pub(crate) fn one_slot<'a>(
     command: &[u8],
     keys: impl IntoIterator<Item = &'a [u8]>,
 ) -> Result<Option<u16>> {
-    let mut slot = None;
-    for key in keys {
-        let this = key_slot(key);
-        match slot {
-            None => slot = Some(this),
-            Some(first) if first != this => {
-                return Err(Error::CrossSlot {
-                    command: String::from_utf8_lossy(command).to_uppercase(),
-                    first_slot: first,
-                    second_slot: this,
-                })
-            }
-            Some(_) => {}
-        }
-    }
-    Ok(slot)
+    let mut slot = OneSlot::default();
+    keys.into_iter().for_each(|key| slot.add(key));
+    slot.finish(command)
 }
 
 /// The flags of a script's `#!lua flags=...` first line: `(no_writes, no_cluster)`.

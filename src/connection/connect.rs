@@ -1,19 +1,24 @@
-//! Opening the stream: a connect refused before anything was sent is retried within a budget.
+//! Opening a connection: a connect refused before anything was sent, or a handshake cut off
+//! (a `CLIENT KILL` or a restart just after the connect), is retried within a budget.
 
-use super::stream::Stream;
-use crate::error::{Error, Result};
+use crate::error::{Error, Operation, Result};
 use crate::info::ConnectionInfo;
 use std::io;
 use std::time::{Duration, Instant};
 
-/// Connects, retrying within the budget while the connect fails before anything was sent
-/// (refused, reset, aborted, a Unix socket not there yet), with exponential backoff and jitter
-/// so that many clients do not retry in step.
-pub(super) fn connect_retrying(info: &ConnectionInfo, started: Instant) -> Result<Stream> {
+/// Runs `open` (connect and handshake), again within the budget while it fails before any
+/// request was sent: the connect refused, reset or aborted, a Unix socket not there yet, or the
+/// connection cut off during the handshake, whose set-up commands are safe to send twice.
+/// Exponential backoff and jitter, so that many clients do not retry in step.
+pub(super) fn retrying<T>(
+    info: &ConnectionInfo,
+    started: Instant,
+    mut open: impl FnMut() -> Result<T>,
+) -> Result<T> {
     let mut pause = Duration::from_millis(10);
     loop {
-        let error = match Stream::connect(info) {
-            Ok(stream) => return Ok(stream),
+        let error = match open() {
+            Ok(opened) => return Ok(opened),
             Err(e @ Error::Io { .. }) if retryable(&e) => e,
             Err(other) => return Err(other),
         };
@@ -28,16 +33,26 @@ pub(super) fn connect_retrying(info: &ConnectionInfo, started: Instant) -> Resul
 }
 
 fn retryable(e: &Error) -> bool {
-    let Error::Io { source, .. } = e else {
+    let Error::Io { source, op, .. } = e else {
         return false;
     };
-    matches!(
-        source.kind(),
-        io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::NotFound
-    )
+    match op {
+        Operation::Connect => matches!(
+            source.kind(),
+            io::ErrorKind::ConnectionRefused
+                | io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::NotFound
+        ),
+        Operation::Handshake => matches!(
+            source.kind(),
+            io::ErrorKind::ConnectionReset
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::UnexpectedEof
+                | io::ErrorKind::BrokenPipe
+        ),
+        _ => false,
+    }
 }
 
 /// A number in [0, 1), different on every call and in every process.

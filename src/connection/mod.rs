@@ -132,7 +132,14 @@ impl Connection {
     /// `CLIENT SETNAME`, which a server busy with a script refuses (`SCRIPT KILL` needs neither).
     pub(crate) fn open_with(info: &ConnectionInfo, select: bool) -> Result<Connection> {
         let started = Instant::now();
-        let stream = connect::connect_retrying(info, started)?;
+        connect::retrying(info, started, || {
+            Connection::open_once(info, select, started)
+        })
+    }
+
+    /// Connects and sets the connection up, once; the connect timeout counts from `started`.
+    fn open_once(info: &ConnectionInfo, select: bool, started: Instant) -> Result<Connection> {
+        let stream = Stream::connect(info)?;
         let conn = Connection {
             inner: RefCell::new(Inner {
                 stream,

@@ -396,6 +396,20 @@ impl Error {
         }
     }
 
+    /// The check before a request failed: the request itself was never written.
+    pub(crate) fn failed_before_sending(&self) -> bool {
+        matches!(
+            self,
+            Error::Io {
+                op: Operation::Probe,
+                ..
+            } | Error::Protocol {
+                op: Operation::Probe,
+                ..
+            }
+        )
+    }
+
     pub(crate) fn conversion<T: ?Sized>(got: &crate::Value) -> Error {
         Error::Conversion {
             expected: std::any::type_name::<T>(),

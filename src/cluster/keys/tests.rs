@@ -144,7 +144,7 @@ fn legacy_triples_as_redis_6_gives_them() {
             step,
             movable,
         },
-        subcommands: HashMap::new(),
+        subcommands: Table::default(),
     };
     let args = split("MSET k1 v1 k2 v2");
     let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();

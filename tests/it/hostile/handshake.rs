@@ -134,3 +134,36 @@ fn hello_errors_never_echo_the_password() {
     assert!(!format!("{err:?}").contains("hunter2"), "{err:?}");
     assert!(err.to_string().contains("******"), "{err}");
 }
+
+#[test]
+fn a_handshake_cut_off_by_the_server_is_tried_again() {
+    // The server closes the connection in the middle of the handshake (a CLIENT KILL or a
+    // restart just after the connect): the set-up commands are safe to send twice, nothing of
+    // the request was sent, so the connect is tried again within its retry budget.
+    let fake = Fake::start(vec![
+        vec![Step::Read, Step::Close],
+        vec![
+            Step::Read,
+            Step::Write(b"+OK\r\n".to_vec()),
+            Step::Read,
+            Step::Write(b"$2\r\nok\r\n".to_vec()),
+        ],
+    ]);
+    let client = fake.builder().client_name("worker").build();
+    let got: String = client.get("k").unwrap();
+    assert_eq!(got, "ok");
+    let commands = fake.commands();
+    assert_eq!(commands.len(), 3, "{commands:?}");
+    assert_eq!(commands[1][0], "CLIENT", "the handshake was sent again");
+    // With no retry budget, the cut-off handshake is the error, and says where and what.
+    let fake = Fake::start(vec![vec![Step::Read, Step::Close]]);
+    let client = fake
+        .builder()
+        .client_name("worker")
+        .connect_retry_budget(Duration::ZERO)
+        .build();
+    match client.get::<String>("k") {
+        Err(Error::Io { op, .. }) => assert_eq!(op, Operation::Handshake),
+        other => panic!("{other:?}"),
+    }
+}

@@ -163,3 +163,28 @@ fn a_stray_reply_on_a_pooled_connection_reused_at_once_is_caught() {
     assert_eq!(second, "two", "the stray reply reached the next command");
     assert_eq!(client.pool_stats().discarded, 1);
 }
+
+#[test]
+fn a_new_pooled_connection_found_out_of_step_costs_no_failed_call() {
+    // The server answers the new connection's handshake with a stray reply behind it: the
+    // check before the request finds it, nothing of the request was sent, and the call runs
+    // on another connection instead of failing. (A connection closed just after it opened,
+    // as by a CLIENT KILL, takes the same path when the close arrives before the request.)
+    let fake = Fake::start(vec![
+        vec![Step::Read, Step::Write(b"+OK\r\n$5\r\nstray\r\n".to_vec())],
+        vec![
+            Step::Read,
+            Step::Write(b"+OK\r\n".to_vec()),
+            Step::Read,
+            Step::Write(b"$2\r\nok\r\n".to_vec()),
+        ],
+    ]);
+    let client = fake.builder().client_name("worker").build();
+    let got: String = client.get("k").unwrap();
+    assert_eq!(got, "ok");
+    let commands = fake.commands();
+    assert_eq!(commands.len(), 3, "{commands:?}");
+    assert_eq!(commands[0][0], "CLIENT");
+    assert_eq!(commands[2], ["GET", "k"]);
+    assert_eq!(client.pool_stats().discarded, 1);
+}

@@ -6,16 +6,26 @@ use super::*;
 // NOSCRIPT after another client flushed the cache
 // ---------------------------------------------------------------------------------------------
 
+/// Another client flushes the cache between two batches. A batch whose scripts come to at
+/// most 64 KiB loads them again in its own write and succeeds; a transaction loads inside
+/// itself whatever the size. Only a plain batch whose scripts are over that limit, and known to
+/// the connection, fails once with NOSCRIPT on that command (nothing replayed), and the next
+/// batch loads it again.
 #[test]
-fn script_flushed_by_another_client_fails_once_then_reloads() {
+fn script_flushed_by_another_client_between_batches() {
     let server = RedisServer::start();
     for protocol in PROTOCOLS {
-        for atomic in [false, true] {
+        for (atomic, large) in [(false, false), (true, false), (true, true), (false, true)] {
             let client = server.client_with(protocol);
             let other = server.client();
             let observer = server.client();
             client.flushdb().unwrap();
-            let multiply = client.register_script(MULTIPLY);
+            let source = if large {
+                format!("-- {}\n{MULTIPLY}", "x".repeat(66 * 1024))
+            } else {
+                MULTIPLY.to_string()
+            };
+            let multiply = client.register_script(source);
             let conn = client.get_connection().unwrap();
             let batch = |v: i64| {
                 let mut pipe = conn.pipeline();
@@ -27,28 +37,27 @@ fn script_flushed_by_another_client_fails_once_then_reloads() {
                     .set("y", v)
                     .execute::<((), i64, ())>()
             };
+            let tag = format!("{protocol:?} atomic={atomic} large={large}");
             assert_eq!(batch(1).unwrap().1, 2);
             other.script_flush(FlushMode::Sync).unwrap();
             assert!(!multiply.exists().unwrap());
 
-            if atomic {
-                // A transaction loads its scripts inside MULTI whatever the connection
-                // believes: the flush cannot make it fail or apply only part of it.
+            if atomic || !large {
                 let before = Stats::of(&observer);
-                assert_eq!(batch(5).unwrap().1, 10, "{protocol:?} atomic");
+                assert_eq!(batch(5).unwrap().1, 10, "{tag}");
                 let after = Stats::of(&observer);
-                assert_eq!(before.delta(&after, "script|load"), 1);
-                assert_eq!(before.delta(&after, "set"), 2);
+                assert_eq!(before.delta(&after, "script|load"), 1, "{tag}");
+                assert_eq!(before.delta(&after, "set"), 2, "{tag}");
                 assert!(multiply.exists().unwrap());
                 continue;
             }
-            // The connection believes the script is cached: NOSCRIPT on that command, the
-            // other commands applied, nothing replayed.
+            // The connection believes the large script is cached: NOSCRIPT on that command,
+            // the other commands applied, nothing replayed.
             let before = Stats::of(&observer);
             let err = batch(5).unwrap_err();
             let after = Stats::of(&observer);
             let (index, command, source) = pipeline_error(err);
-            assert_eq!(index, 1, "{protocol:?} atomic={atomic}");
+            assert_eq!(index, 1, "{tag}");
             assert!(command.starts_with("EVALSHA"), "{command}");
             assert!(matches!(source, Error::NoScript), "{source:?}");
             assert_eq!(client.get::<i64>("x").unwrap(), 5);
@@ -59,7 +68,7 @@ fn script_flushed_by_another_client_fails_once_then_reloads() {
 
             // The next batch on the same connection loads the script again and succeeds.
             let before = Stats::of(&observer);
-            assert_eq!(batch(7).unwrap().1, 14, "{protocol:?} atomic={atomic}");
+            assert_eq!(batch(7).unwrap().1, 14, "{tag}");
             let after = Stats::of(&observer);
             assert_eq!(before.delta(&after, "script|load"), 1);
             assert!(multiply.exists().unwrap());
@@ -72,7 +81,8 @@ fn flushed_script_with_execute_raw_gives_the_noscript_reply() {
     let server = RedisServer::start();
     let client = server.client();
     let other = server.client();
-    let multiply = client.register_script(MULTIPLY);
+    // Over the inline limit: a known one is not loaded again with each batch.
+    let multiply = client.register_script(format!("-- {}\n{MULTIPLY}", "x".repeat(66 * 1024)));
     let conn = client.get_connection().unwrap();
     conn.pipeline()
         .set("x", 3)

@@ -232,7 +232,12 @@ impl Scripts {
             flat: ScriptCode::new("return redis.call('LRANGE', KEYS[1], 0, -1)"),
             status: ScriptCode::new("return redis.status_reply(ARGV[1])"),
             error: ScriptCode::new("return redis.error_reply('BOOM ' .. ARGV[1])"),
-            missing: ScriptCode::new("return {ARGV[1], 'missing', {1, 2}}"),
+            // Over the 64 KiB a batch loads inline every time: once known to the connection,
+            // a flush by another client makes it answer NOSCRIPT.
+            missing: ScriptCode::new(format!(
+                "-- {}\nreturn {{ARGV[1], 'missing', {{1, 2}}}}",
+                "m".repeat(65 * 1024)
+            )),
         }
     }
 
