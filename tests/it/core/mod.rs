@@ -5,7 +5,10 @@
 //! `commands_blocking`), URLs and authentication (`config`), the pool (`pool`), timeouts,
 //! restarts and blocking commands (`failures`), and targets of one's own (`target`).
 
-use crate::support::{RedisServer, PROTOCOLS};
+use crate::support::{
+    has_redis7_scripting, server_kind, skip_unless, supported, unknown_command_text, RedisServer,
+    NEEDS_FUNCTIONS, NEEDS_RESP_FIELD, NEEDS_RO, PROTOCOLS,
+};
 use redline::{
     cmd, Client, Cmd, Commands, Connection, ConnectionInfo, ConnectionLike, Error, Operation,
     Protocol, ServerErrorKind, Value,
@@ -52,6 +55,20 @@ pub(super) fn bulk(s: &str) -> Value {
 /// The value of a `key` in a RESP3 map, if present.
 pub(super) fn map_get<'a>(pairs: &'a [(Value, Value)], key: &str) -> Option<&'a Value> {
     pairs.iter().find(|(k, _)| *k == bulk(key)).map(|(_, v)| v)
+}
+
+/// The protocol the server says a connection speaks: `proto` in `HELLO`'s reply (a map in
+/// RESP3, a flat array in RESP2). Unlike `resp=` in `CLIENT INFO`, every server since 6.2 has it.
+pub(super) fn spoken_protocol(target: &impl ConnectionLike) -> Value {
+    let proto = match raw(target, &["HELLO"]) {
+        Value::Map(pairs) => map_get(&pairs, "proto").cloned(),
+        Value::Array(items) => items
+            .iter()
+            .position(|v| *v == bulk("proto"))
+            .and_then(|i| items.get(i + 1).cloned()),
+        other => panic!("HELLO replied {other:?}"),
+    };
+    proto.expect("HELLO names the protocol")
 }
 
 /// Waits until the server has `n` clients blocked in a blocking command.

@@ -214,7 +214,7 @@ fn execabort_reports_the_command_that_failed_to_queue_and_applies_nothing() {
         assert!(
             source
                 .to_string()
-                .contains("unknown command 'NOSUCHCOMMAND'"),
+                .contains(&unknown_command_text("NOSUCHCOMMAND")),
             "{source}"
         );
         assert_eq!(client.exists(["a", "b"]).unwrap(), 0, "nothing applied");

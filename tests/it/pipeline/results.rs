@@ -161,6 +161,7 @@ fn pipeline_is_reusable_after_execute_and_clear() {
 
 #[test]
 fn fcall_and_fcall_ro_in_a_pipeline() {
+    skip_unless!(has_redis7_scripting(), NEEDS_FUNCTIONS);
     let server = RedisServer::start();
     for protocol in PROTOCOLS {
         let client = server.client_with(protocol);
@@ -239,6 +240,7 @@ fn fcall_and_fcall_ro_in_a_pipeline() {
 
 #[test]
 fn script_ro_in_a_pipeline() {
+    skip_unless!(has_redis7_scripting(), NEEDS_RO);
     let server = RedisServer::start();
     for protocol in PROTOCOLS {
         let client = server.client_with(protocol);

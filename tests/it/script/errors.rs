@@ -14,10 +14,11 @@ fn lua_runtime_and_compile_errors() {
 
         let global =
             client.register_script("local a = 1\nlocal b = 2\nreturn undefined_global.field\n");
-        let text = format!(
+        let text = script_error_text(
             "ERR user_script:3: Script attempted to access nonexistent global variable \
-             'undefined_global' script: {}, on @user_script:3.",
-            global.sha()
+             'undefined_global'",
+            global.sha(),
+            "@user_script:3",
         );
         assert_script_error(
             global.call::<Value>((), ()),
@@ -29,15 +30,12 @@ fn lua_runtime_and_compile_errors() {
         assert_script_error(
             client.eval::<Value>(global.source().unwrap(), (), ()),
             &text,
-            Some(global.sha()),
+            named_sha(global.sha()),
             Some(3),
         );
 
         let boom = client.register_script("local a = 1\nlocal b = 2\nerror('boom')\n");
-        let text = format!(
-            "ERR user_script:3: boom script: {}, on @user_script:3.",
-            boom.sha()
-        );
+        let text = script_error_text("ERR user_script:3: boom", boom.sha(), "@user_script:3");
         assert_script_error(boom.call::<Value>((), ()), &text, Some(boom.sha()), Some(3));
 
         // A compile error: found by SCRIPT LOAD after the NOSCRIPT, so no SHA1 in the text;
@@ -96,9 +94,16 @@ fn script_reason_leaves_out_what_the_server_adds() {
         assert_eq!(reason(client.eval("error('boom')", (), ())), "boom");
         let script = client.register_script("local a = 1\nerror('boom: with a colon')");
         assert_eq!(reason(script.call((), ())), "boom: with a colon");
+        let unknown = if server_kind().redis_version < (7, 0, 0) {
+            "Unknown Redis command called from Lua script"
+        } else if server_kind().is_valkey() {
+            "Unknown command called from script"
+        } else {
+            "Unknown Redis command called from script"
+        };
         assert_eq!(
             reason(client.eval("return redis.call('nosuchcommand')", (), ())),
-            "Unknown Redis command called from script"
+            unknown
         );
 
         // Compile errors: `ERR Error compiling script (new function): user_script:3: ...`,
@@ -111,6 +116,9 @@ fn script_reason_leaves_out_what_the_server_adds() {
         );
 
         // A function: `ERR user_function:2: boom script: fails, on @user_function:2.`
+        if !supported!(has_redis7_scripting(), NEEDS_FUNCTIONS) {
+            continue;
+        }
         client
             .function_load(
                 "#!lua name=reasons\n\
@@ -136,10 +144,10 @@ fn wrongtype_inside_script_keeps_its_kind() {
         let client = server.client_with(protocol);
         client.set("a_string", "x").unwrap();
         let push = client.register_script("return redis.call('LPUSH', KEYS[1], 'a')");
-        let text = format!(
-            "WRONGTYPE Operation against a key holding the wrong kind of value script: {}, on \
-             @user_script:1.",
-            push.sha()
+        let text = script_error_text(
+            "WRONGTYPE Operation against a key holding the wrong kind of value",
+            push.sha(),
+            "@user_script:1",
         );
         assert_server_error(
             push.call::<i64>("a_string", ()),

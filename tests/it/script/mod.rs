@@ -1,9 +1,13 @@
 //! Lua scripting against real servers: `Script`, the `ScriptingCommands`, and Redis 7 functions.
 //!
 //! Every test runs in RESP2 and RESP3 unless it says otherwise. Error texts are asserted exactly
-//! as redis-server 7.0.15 sends them, so the docs can quote them.
+//! as the server under test sends them (the docs quote redis-server 7.0.15's); where servers word
+//! them differently, the helpers below give each one's text.
 
-use crate::support::{RedisServer, PROTOCOLS};
+use crate::support::{
+    has_redis7_scripting, server_kind, skip_unless, supported, RedisServer, NEEDS_FUNCTIONS,
+    NEEDS_RO, PROTOCOLS,
+};
 use redline::{
     cmd, script_sha, Client, Commands, Error, FlushMode, Protocol, RestorePolicy, Script,
     ScriptingCommands, ServerErrorKind, Value,
@@ -21,8 +25,48 @@ mod replies;
 pub(super) const MULTIPLY: &str =
     "local value = redis.call('GET', KEYS[1]) value = tonumber(value) return value * ARGV[1]";
 
-pub(super) const BUSY_TEXT: &str =
-    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+/// The BUSY error while a script (`"SCRIPT"`) or a function (`"FUNCTION"`) runs.
+pub(super) fn busy_text(kill: &str) -> String {
+    format!(
+        "BUSY {} is busy running a script. You can only call {kill} KILL or SHUTDOWN NOSAVE.",
+        server_kind().product()
+    )
+}
+
+/// The text of an error raised while a script or function ran, as the server under test words
+/// it. `error` is the error itself (`ERR user_script:3: boom`), `name` the script's SHA1 or the
+/// function's name, `at` where it was raised (`@user_script:3`).
+pub(super) fn script_error_text(error: &str, name: &str, at: &str) -> String {
+    let server = server_kind();
+    if server.redis_version < (7, 0, 0) {
+        // Redis 6 wraps it, naming the Lua function it made of the script: f_<sha1>.
+        let error = error.strip_prefix("ERR ").unwrap_or(error);
+        format!("ERR Error running script (call to f_{name}): {at}: {error}")
+    } else if server.is_valkey() && server.version >= (9, 0, 0) {
+        // Valkey 9 names no script.
+        format!("{error} script: on {at}.")
+    } else {
+        format!("{error} script: {name}, on {at}.")
+    }
+}
+
+/// The error a script or function (`"SCRIPT"`, `"FUNCTION"`) stopped by a kill raises: Redis
+/// says SCRIPT KILL for both.
+pub(super) fn killed_text(kill: &str) -> String {
+    if server_kind().is_valkey() {
+        format!("ERR Script killed by user with {kill} KILL.")
+    } else {
+        "ERR Script killed by user with SCRIPT KILL...".to_string()
+    }
+}
+
+/// The SHA1 a raw `EVAL`'s script error carries: the one in the server's text. Valkey 9 names
+/// no script, and only a `Script` knows which one it sent.
+pub(super) fn named_sha(sha: &str) -> Option<&str> {
+    let server = server_kind();
+    (!(server.is_valkey() && server.version >= (9, 0, 0))).then_some(sha)
+}
+
 pub(super) const NOTBUSY_TEXT: &str = "NOTBUSY No scripts in execution right now.";
 pub(super) const UNKILLABLE_TEXT: &str =
     "UNKILLABLE Sorry the script already executed write commands \
@@ -61,7 +105,7 @@ pub(super) fn stat(
     field: &str,
 ) -> u64 {
     stats
-        .get(command)
+        .get(crate::support::commandstat_name(command))
         .and_then(|f| f.get(field))
         .map_or(0, |v| v.parse().expect("integer counter"))
 }
