@@ -75,6 +75,9 @@ impl RedisCluster {
                     "nodes.conf",
                     "--cluster-node-timeout",
                     "1000",
+                    // A spinning script answers SCRIPT KILL after 100 ms, not 5 s.
+                    "--lua-time-limit",
+                    "100",
                 ],
             ) {
                 nodes.push(server);

@@ -194,3 +194,41 @@ fn functions_load_on_every_primary_and_fcall_goes_by_key() {
     let err = client.script_kill().unwrap_err();
     assert_eq!(err.server_kind(), Some(ServerErrorKind::NotBusy), "{err:?}");
 }
+
+#[test]
+fn script_kill_reaches_the_node_where_a_script_spins() {
+    let cluster = RedisCluster::start();
+    // If an assertion fails while the script spins, stop it so the test ends.
+    let _guards: Vec<_> = cluster
+        .nodes
+        .iter()
+        .map(|n| n.stop_script_on_panic())
+        .collect();
+    let client = cluster.client();
+    let spinner = client.clone();
+    let worker = std::thread::spawn(move || {
+        redline::ScriptCode::new("while true do end").call_on::<(), _>(&spinner, "spin", ())
+    });
+    // NOTBUSY everywhere until the script runs; then the node running it kills it and the
+    // merge is OK (the other primaries answer NOTBUSY).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match client.script_kill() {
+            Ok(()) => break,
+            Err(e) if e.server_kind() == Some(ServerErrorKind::NotBusy) => {
+                assert!(std::time::Instant::now() < deadline, "the script never ran");
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    let killed = worker.join().unwrap().unwrap_err();
+    assert!(
+        killed.to_string().to_lowercase().contains("kill"),
+        "{killed}"
+    );
+    // The cluster serves calls again.
+    client.set("after-kill", 1).unwrap();
+    let err = client.script_kill().unwrap_err();
+    assert_eq!(err.server_kind(), Some(ServerErrorKind::NotBusy));
+}
