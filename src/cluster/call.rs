@@ -4,13 +4,12 @@
 //! read-only command may also be retried after a connection loss).
 
 use super::route::Route;
-use super::state::{Shared, View};
+use super::state::Shared;
 use super::topology::NodeAddr;
 use crate::client::Client;
 use crate::cmd::cmd;
 use crate::error::{Error, Operation, Result, ServerErrorKind};
 use crate::target::ConnectionLike;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Where the next attempt goes, after a redirect.
@@ -110,7 +109,9 @@ impl Shared {
             let picked = match redirect.take() {
                 Some(Redirect::Moved(node)) => Ok((node, false, false)),
                 Some(Redirect::Ask(node)) => Ok((node, false, true)),
-                None => self.pick(&view, route, avoid_replicas),
+                None => self
+                    .node_for(&view, route, avoid_replicas)
+                    .map(|(node, replica)| (node.clone(), replica, false)),
             };
             let (outcome, node) = match picked {
                 Ok((node, replica, asking)) => {
@@ -147,32 +148,6 @@ impl Shared {
             );
             retries += 1;
             let _ = self.refresh(Some(&view));
-        }
-    }
-
-    /// The node for `route` in `view`: `(node, is_replica, asking)`.
-    fn pick(
-        &self,
-        view: &Arc<View>,
-        route: Route,
-        avoid_replicas: bool,
-    ) -> Result<(NodeAddr, bool, bool)> {
-        match route {
-            Route::Slot { slot, read_only } => {
-                let shard = view.topology.shard_of(slot).ok_or_else(|| Error::Cluster {
-                    reason: format!("no node serves slot {slot}"),
-                })?;
-                if read_only {
-                    let (node, replica) = self.reader_of(shard, avoid_replicas)?;
-                    Ok((node.clone(), replica, false))
-                } else {
-                    Ok((shard.primary.clone(), false, false))
-                }
-            }
-            Route::AnyPrimary => Ok((self.any_primary(view)?.clone(), false, false)),
-            Route::FanOut(_) => Err(Error::Cluster {
-                reason: "a command for many nodes was routed to one".into(),
-            }),
         }
     }
 }

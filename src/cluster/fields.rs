@@ -46,3 +46,18 @@ pub(super) fn int(value: &Value) -> Option<i64> {
         other => std::str::from_utf8(bytes(other)?).ok()?.parse().ok(),
     }
 }
+
+/// The `n`th reply in `bytes`, for tests of replies captured from real servers.
+#[cfg(test)]
+pub(super) fn nth_reply(bytes: &[u8], n: usize) -> Value {
+    use crate::resp::{parse, Limits};
+    let mut at = 0;
+    for i in 0.. {
+        let (value, used) = parse(&bytes[at..], &Limits::default()).unwrap().unwrap();
+        if i == n {
+            return value;
+        }
+        at += used;
+    }
+    unreachable!()
+}

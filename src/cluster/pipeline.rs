@@ -103,7 +103,7 @@ fn run_phase(
 ) -> Result<()> {
     let mut groups: Vec<(&NodeAddr, bool, Vec<usize>)> = Vec::new();
     for &(index, route) in commands {
-        let (node, replica) = node_for(cluster, view, route)?;
+        let (node, replica) = cluster.shared.node_for(view, route, false)?;
         // The nodes are the view's own: the same node is the same address in memory.
         match groups
             .iter_mut()
@@ -227,27 +227,6 @@ fn one_by_one(cluster: &ClusterClient, core: &Core, index: usize) -> Result<Valu
     as_reply(result)
 }
 
-/// The node a command of `route` goes to now: `(node, is_replica)`.
-fn node_for<'v>(
-    cluster: &ClusterClient,
-    view: &'v View,
-    route: Route,
-) -> Result<(&'v NodeAddr, bool)> {
-    match route {
-        Route::Slot { slot, read_only } => {
-            let shard = view.topology.shard_of(slot).ok_or_else(|| Error::Cluster {
-                reason: format!("no node serves slot {slot}"),
-            })?;
-            if read_only {
-                cluster.shared.reader_of(shard, false)
-            } else {
-                Ok((&shard.primary, false))
-            }
-        }
-        _ => Ok((cluster.shared.any_primary(view)?, false)),
-    }
-}
-
 /// An atomic batch: every key in one slot (zero-key scripts and keyless commands join it),
 /// run whole on that slot's primary. A redirect answered at queue time aborted it (nothing
 /// ran): it is sent again to the new owner, within the retry budget.
@@ -289,7 +268,7 @@ fn run_atomic(cluster: &ClusterClient, view: &View, batch: &mut Batch<'_>) -> Re
     loop {
         attempt += 1;
         let view = cluster.shared.view()?;
-        let (node, _) = node_for(cluster, &view, route)?;
+        let (node, _) = cluster.shared.node_for(&view, route, false)?;
         let node = node.clone();
         let ran = cluster.shared.client(&node, false).run_pipeline(batch);
         let redirected = match &ran {

@@ -7,6 +7,7 @@
 
 use super::builder::ReadFrom;
 use super::keys::CommandTable;
+use super::route::Route;
 use super::topology::{self, NodeAddr, Shard, Topology};
 use crate::client::{Client, ClientBuilder};
 use crate::cmd::cmd;
@@ -183,6 +184,32 @@ impl Shared {
                     ),
                 }),
             },
+        }
+    }
+
+    /// The node a call of `route` goes to now, `(node, is_replica)`; `avoid_replicas` after a
+    /// replica failed the call.
+    pub(crate) fn node_for<'v>(
+        &self,
+        view: &'v View,
+        route: Route,
+        avoid_replicas: bool,
+    ) -> Result<(&'v NodeAddr, bool)> {
+        match route {
+            Route::Slot { slot, read_only } => {
+                let shard = view.topology.shard_of(slot).ok_or_else(|| Error::Cluster {
+                    reason: format!("no node serves slot {slot}"),
+                })?;
+                if read_only {
+                    self.reader_of(shard, avoid_replicas)
+                } else {
+                    Ok((&shard.primary, false))
+                }
+            }
+            Route::AnyPrimary => Ok((self.any_primary(view)?, false)),
+            Route::FanOut(_) => Err(Error::Cluster {
+                reason: "a command for many nodes was routed to one".into(),
+            }),
         }
     }
 

@@ -8,7 +8,7 @@ use crate::resp::{Decoder, Value};
 use crate::types::FromValue;
 use std::cell::{RefCell, RefMut};
 use std::io::{self, Write};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 mod connect;
 mod deadline;
@@ -126,63 +126,6 @@ impl Connection {
     /// ```
     pub fn open(info: &ConnectionInfo) -> Result<Connection> {
         Connection::open_with(info, true)
-    }
-
-    /// Like [`Connection::open`], but with `select` false skips `SELECT` and
-    /// `CLIENT SETNAME`, which a server busy with a script refuses (`SCRIPT KILL` needs neither).
-    pub(crate) fn open_with(info: &ConnectionInfo, select: bool) -> Result<Connection> {
-        let started = Instant::now();
-        connect::retrying(info, started, || {
-            Connection::open_once(info, select, started)
-        })
-    }
-
-    /// Connects and sets the connection up, once; the connect timeout counts from `started`.
-    fn open_once(info: &ConnectionInfo, select: bool, started: Instant) -> Result<Connection> {
-        let stream = Stream::connect(info)?;
-        let conn = Connection {
-            inner: RefCell::new(Inner {
-                stream,
-                rbuf: vec![0; READ_BUF],
-                rpos: 0,
-                rend: 0,
-                decoder: Decoder::new(info.limits),
-                broken: false,
-                protocol: info.protocol,
-                deadlines: Deadlines::new(info.read_timeout, info.write_timeout),
-                scripts: ScriptCache::default(),
-                probed: false,
-                sent_block: None,
-                addr: info.addr.to_string().into(),
-                heard: false,
-                multi_accepted: false,
-            }),
-        };
-        // The handshake is part of connecting: the connect timeout bounds it as a whole (a
-        // server that accepts but never answers, or answers a byte at a time).
-        if let Ok(mut inner) = conn.inner.try_borrow_mut() {
-            let by = info.connect_timeout.and_then(|t| started.checked_add(t));
-            inner.deadlines.start_until(by);
-        }
-        conn.handshake(info, select).map_err(|e| match e {
-            Error::Timeout { addr, .. } => Error::Timeout {
-                addr,
-                op: Operation::Handshake,
-                limit: info.connect_timeout.unwrap_or_default(),
-            },
-            Error::Io { addr, source, .. } => Error::Io {
-                addr,
-                op: Operation::Handshake,
-                source,
-            },
-            Error::Protocol { addr, source, .. } => Error::Protocol {
-                addr,
-                op: Operation::Handshake,
-                source,
-            },
-            other => other,
-        })?;
-        Ok(conn)
     }
 
     fn lock(&self) -> Result<RefMut<'_, Inner>> {

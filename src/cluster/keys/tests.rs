@@ -1,22 +1,11 @@
 use super::*;
-use crate::resp::{parse, Limits};
 
 // `COMMAND INFO` for 27 commands and one unknown name, captured from Redis 7.0.15 in RESP2 and,
 // after `HELLO 3`, in RESP3.
 const INFO_RESP2: &[u8] = include_bytes!("command_info2.bin");
 const HELLO_INFO_RESP3: &[u8] = include_bytes!("hello_command_info3.bin");
 
-fn nth(bytes: &[u8], n: usize) -> Value {
-    let mut at = 0;
-    for i in 0.. {
-        let (value, used) = parse(&bytes[at..], &Limits::default()).unwrap().unwrap();
-        if i == n {
-            return value;
-        }
-        at += used;
-    }
-    unreachable!()
-}
+use super::super::fields::nth_reply as nth;
 
 fn split(line: &str) -> Vec<Vec<u8>> {
     line.split(' ').map(|a| a.as_bytes().to_vec()).collect()

@@ -1,5 +1,4 @@
 use super::*;
-use crate::resp::{parse, Limits};
 
 // Replies captured from a real Redis 7.0 cluster (3 primaries on 17001-17003, a replica each on
 // 17004-17006), in RESP2 and, after `HELLO 3`, in RESP3.
@@ -8,18 +7,7 @@ const SLOTS_RESP2: &[u8] = include_bytes!("slots2.bin");
 const HELLO_SHARDS_RESP3: &[u8] = include_bytes!("hello_shards3.bin");
 const HELLO_SLOTS_RESP3: &[u8] = include_bytes!("hello_slots3.bin");
 
-/// The `n`th value in `bytes`.
-fn nth(bytes: &[u8], n: usize) -> Value {
-    let mut at = 0;
-    for i in 0.. {
-        let (value, used) = parse(&bytes[at..], &Limits::default()).unwrap().unwrap();
-        if i == n {
-            return value;
-        }
-        at += used;
-    }
-    unreachable!()
-}
+use super::super::fields::nth_reply as nth;
 
 fn node(port: u16) -> NodeAddr {
     NodeAddr {
