@@ -18,7 +18,7 @@ use crate::cmd::Cmd;
 use crate::connection::Connection;
 use crate::error::{Error, Result, ServerErrorKind};
 use crate::resp::Value;
-use crate::target::{ConnectionLike, Reply, ScriptInvocation};
+use crate::target::ConnectionLike;
 use std::time::Instant;
 
 pub(super) fn run(cluster: &ClusterClient, batch: &mut Batch<'_>) -> Result<()> {
@@ -209,22 +209,7 @@ fn needs_again(value: &Value, node: &NodeAddr) -> bool {
 
 /// Command `index` alone, through the path that follows redirects and reloads scripts.
 fn one_by_one(cluster: &ClusterClient, core: &Core, index: usize) -> Result<Value> {
-    let command = command(core, index)?;
-    let result = match core.script(index) {
-        Some(code) => {
-            let read_only = command.name() == Some(b"EVALSHA_RO".as_slice());
-            let call = ScriptInvocation::new(code, &command, read_only);
-            let mut out = None;
-            cluster
-                .invoke_script(&call, &mut |reply: Reply<'_>| {
-                    out = Some(reply.convert::<Value>()?);
-                    Ok(())
-                })
-                .map(|()| out.unwrap_or(Value::Nil))
-        }
-        None => cluster.req(&command),
-    };
-    as_reply(result)
+    as_reply(crate::target::run_command(cluster, core, index))
 }
 
 /// An atomic batch: every key in one slot (zero-key scripts and keyless commands join it),

@@ -19,6 +19,7 @@ mod one_by_one;
 pub use crate::batch::Batch;
 pub(crate) use invocation::load_checked;
 pub use invocation::{invoke_with_reload, ScriptInvocation};
+pub(crate) use one_by_one::run_command;
 pub use one_by_one::run_one_by_one;
 
 /// Anything that can send a command to a server and read its reply: a

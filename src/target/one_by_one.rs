@@ -1,7 +1,7 @@
 //! The default [`ConnectionLike::run_pipeline`]: a batch sent one command at a time.
 
 use super::{ConnectionLike, Reply, ScriptInvocation};
-use crate::batch::Batch;
+use crate::batch::{Batch, Core};
 use crate::cmd::cmd;
 use crate::code::check_sha;
 use crate::error::{Error, Result};
@@ -43,24 +43,34 @@ pub fn run_one_by_one<C: ConnectionLike + ?Sized>(target: &C, batch: &mut Batch<
         return run_transaction(target, batch);
     }
     for index in 0..batch.len() {
-        let command = batch.command(index).ok_or_else(released)?;
-        let reply = match batch.script(index) {
-            Some(code) => {
-                let read_only = command.name() == Some(b"EVALSHA_RO".as_slice());
-                let call = ScriptInvocation::new(code, &command, read_only);
-                let mut out = None;
-                target
-                    .invoke_script(&call, &mut |reply: Reply<'_>| {
-                        out = Some(reply.convert::<Value>()?);
-                        Ok(())
-                    })
-                    .and_then(|()| out.ok_or_else(super::not_read))
-            }
-            None => target.req(&command),
-        };
+        let reply = run_command(target, &batch.core, index);
         batch.reply(reply)?;
     }
     Ok(())
+}
+
+/// Command `index` of `batch` alone: a script call through [`ConnectionLike::invoke_script`]
+/// (so it is loaded if missing), any other command through [`ConnectionLike::req`].
+pub(crate) fn run_command<C: ConnectionLike + ?Sized>(
+    target: &C,
+    batch: &Core,
+    index: usize,
+) -> Result<Value> {
+    let command = batch.command(index).ok_or_else(released)?;
+    match batch.script(index) {
+        Some(code) => {
+            let read_only = command.name() == Some(b"EVALSHA_RO".as_slice());
+            let call = ScriptInvocation::new(code, &command, read_only);
+            let mut out = None;
+            target
+                .invoke_script(&call, &mut |reply: Reply<'_>| {
+                    out = Some(reply.convert::<Value>()?);
+                    Ok(())
+                })
+                .and_then(|()| out.ok_or_else(super::not_read))
+        }
+        None => target.req(&command),
+    }
 }
 
 fn run_transaction<C: ConnectionLike + ?Sized>(target: &C, batch: &mut Batch<'_>) -> Result<()> {
