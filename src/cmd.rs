@@ -302,12 +302,29 @@ impl<'a> Iterator for Args<'a> {
     type Item = &'a [u8];
 
     fn next(&mut self) -> Option<&'a [u8]> {
-        // The buffer holds only `$<len>\r\n<data>\r\n` written by `push_bytes`.
-        let nl = memchr::memchr(b'\n', self.rest)?;
-        let len = crate::resp::parse_i64(self.rest.get(1..nl.checked_sub(1)?)?)?;
-        let len = usize::try_from(len).ok()?;
-        let data = self.rest.get(nl + 1..nl + 1 + len)?;
-        self.rest = self.rest.get(nl + 1 + len + 2..).unwrap_or(&[]);
+        // The buffer holds only `$<len>\r\n<data>\r\n` written by `push_bytes`: the length's
+        // digits are read in place (a cluster reads every command's arguments back to route
+        // it, so this is on a hot path), still checked, never trusted past the buffer.
+        let rest = self.rest;
+        if rest.first() != Some(&b'$') {
+            return None;
+        }
+        let mut len = 0usize;
+        let mut at = 1;
+        loop {
+            let byte = *rest.get(at)?;
+            if byte == b'\r' && at > 1 {
+                break;
+            }
+            if !byte.is_ascii_digit() {
+                return None;
+            }
+            len = len.checked_mul(10)?.checked_add(usize::from(byte - b'0'))?;
+            at += 1;
+        }
+        let start = at + 2;
+        let data = rest.get(start..start.checked_add(len)?)?;
+        self.rest = rest.get(start + len + 2..).unwrap_or(&[]);
         Some(data)
     }
 }

@@ -128,13 +128,25 @@ impl CommandTable {
 
     /// The command `args` runs (a container's subcommand when it has one), if the server knows it.
     pub(crate) fn lookup(&self, args: &[&[u8]]) -> Option<&CommandInfo> {
-        let info = get_lowercase(&self.by_name, args.first()?)?;
-        match args.get(1) {
-            Some(sub) if !info.subcommands.is_empty() => {
-                get_lowercase(&info.subcommands, sub).or(Some(info))
-            }
-            _ => Some(info),
+        self.lookup_keyed(args).0
+    }
+
+    /// Like [`CommandTable::lookup`], also saying whether the answer holds for any command of
+    /// this name (it has no subcommands), so that a batch of them can look it up once.
+    pub(crate) fn lookup_keyed(&self, args: &[&[u8]]) -> (Option<&CommandInfo>, bool) {
+        let Some(info) = args
+            .first()
+            .and_then(|name| get_lowercase(&self.by_name, name))
+        else {
+            return (None, true);
+        };
+        if info.subcommands.is_empty() {
+            return (Some(info), true);
         }
+        let sub = args
+            .get(1)
+            .and_then(|sub| get_lowercase(&info.subcommands, sub));
+        (sub.or(Some(info)), false)
     }
 
     /// How many commands it knows.

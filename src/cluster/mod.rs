@@ -206,9 +206,17 @@ impl ClusterClient {
 
     /// Where `cmd` goes.
     fn route(&self, view: &View, args: &[&[u8]]) -> Result<Route> {
-        route::route(args, &view.commands, &mut || {
-            self.keys_from_server(view, args)
-        })
+        self.route_as(view, args, view.commands.lookup(args))
+    }
+
+    /// [`ClusterClient::route`], with the command's metadata already looked up.
+    fn route_as(
+        &self,
+        view: &View,
+        args: &[&[u8]],
+        info: Option<&keys::CommandInfo>,
+    ) -> Result<Route> {
+        route::route(args, info, &mut || self.keys_from_server(view, args))
     }
 
     /// `COMMAND GETKEYS` on a primary, for a command the metadata cannot describe; a

@@ -8,6 +8,7 @@
 //! An atomic pipeline must have all its keys in one slot, and runs whole on its primary.
 
 use super::call::{not_sent, redirect_of};
+use super::keys::CommandInfo;
 use super::route::{self, Route};
 use super::state::View;
 use super::topology::NodeAddr;
@@ -34,9 +35,9 @@ pub(super) fn run(cluster: &ClusterClient, batch: &mut Batch<'_>) -> Result<()> 
     let core = &mut batch.core;
     let mut replies: Vec<Option<Value>> = vec![None; core.len()];
     let mut phase: Vec<(usize, Route)> = Vec::new();
-    let mut args = Vec::new();
+    let mut scratch = Scratch::default();
     for index in 0..core.len() {
-        let route = route_of(cluster, &view, core, index, &mut args)?;
+        let route = route_of(cluster, &view, core, index, &mut scratch)?;
         if let Route::FanOut(_) = route {
             run_phase(
                 cluster,
@@ -58,18 +59,38 @@ pub(super) fn run(cluster: &ClusterClient, batch: &mut Batch<'_>) -> Result<()> 
     Ok(())
 }
 
-/// Where command `index` goes; a script flagged `no-writes` reads. `args` is scratch space,
-/// reused from one command to the next.
-fn route_of<'c>(
+/// What routing one command after another reuses: the arguments' buffer, and the last command
+/// name with its metadata.
+#[derive(Default)]
+struct Scratch<'c, 'v> {
+    args: Vec<&'c [u8]>,
+    last: Option<(&'c [u8], Option<&'v CommandInfo>)>,
+}
+
+/// Where command `index` goes; a script flagged `no-writes` reads.
+fn route_of<'c, 'v>(
     cluster: &ClusterClient,
-    view: &View,
+    view: &'v View,
     core: &'c Core,
     index: usize,
-    args: &mut Vec<&'c [u8]>,
+    scratch: &mut Scratch<'c, 'v>,
 ) -> Result<Route> {
+    let args = &mut scratch.args;
     args.clear();
     args.extend(core.args(index));
-    let route = cluster.route(view, args)?;
+    // A batch is mostly runs of one command: its metadata is looked up once per run.
+    let info = match (scratch.last, args.first()) {
+        (Some((name, info)), Some(this)) if name.eq_ignore_ascii_case(this) => info,
+        _ => {
+            let (info, for_the_name) = view.commands.lookup_keyed(args);
+            scratch.last = match (for_the_name, args.first()) {
+                (true, Some(name)) => Some((name, info)),
+                _ => None,
+            };
+            info
+        }
+    };
+    let route = cluster.route_as(view, args, info)?;
     Ok(match (route, core.script(index).and_then(|c| c.source())) {
         (Route::Slot { slot, read_only }, Some(source)) => Route::Slot {
             slot,
@@ -217,9 +238,9 @@ fn one_by_one(cluster: &ClusterClient, core: &Core, index: usize) -> Result<Valu
 /// ran): it is sent again to the new owner, within the retry budget.
 fn run_atomic(cluster: &ClusterClient, view: &View, batch: &mut Batch<'_>) -> Result<()> {
     let mut slot = None;
-    let mut args = Vec::new();
+    let mut scratch = Scratch::default();
     for index in 0..batch.core.len() {
-        match route_of(cluster, view, &batch.core, index, &mut args)? {
+        match route_of(cluster, view, &batch.core, index, &mut scratch)? {
             Route::FanOut(_) => {
                 return Err(Error::Cluster {
                     reason: "an atomic pipeline cannot hold a command for many nodes \

@@ -3,7 +3,7 @@
 //! answer spans the cluster.
 
 use super::fanout::FanOut;
-use super::keys::CommandTable;
+use super::keys::CommandInfo;
 use super::slot::key_slot;
 use crate::error::{Error, Result};
 
@@ -29,11 +29,12 @@ const NUMKEYS_COMMANDS: [&[u8]; 6] = [
     b"FCALL_RO",
 ];
 
-/// What a command's keys and flags say about where it goes. `ask_server` finds the keys of a
-/// command the metadata cannot describe (`COMMAND GETKEYS` on some node).
+/// Where a command goes, from its keys and its metadata (`info`, `None` when the server's
+/// table lacks it). `ask_server` finds the keys of a command the metadata cannot describe
+/// (`COMMAND GETKEYS` on some node).
 pub(crate) fn route(
     args: &[&[u8]],
-    commands: &CommandTable,
+    info: Option<&CommandInfo>,
     ask_server: &mut dyn FnMut() -> Result<Vec<Vec<u8>>>,
 ) -> Result<Route> {
     let Some(name) = args.first() else {
@@ -42,7 +43,6 @@ pub(crate) fn route(
     if let Some(fan_out) = FanOut::of(args) {
         return Ok(Route::FanOut(fan_out));
     }
-    let info = commands.lookup(args);
     let read_only = info.is_some_and(|i| i.readonly);
     let mut slot = OneSlot::default();
     if NUMKEYS_COMMANDS

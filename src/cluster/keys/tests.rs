@@ -165,3 +165,19 @@ fn malformed_metadata_is_an_error_not_a_panic() {
         assert!(CommandTable::from_reply(reply).is_err());
     }
 }
+
+#[test]
+fn a_lookup_says_when_it_holds_for_every_command_of_the_name() {
+    let table = CommandTable::from_reply(nth(INFO_RESP2, 0)).unwrap();
+    let lookup = |line: &str| {
+        let args = split(line);
+        let args: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
+        let (info, for_the_name) = table.lookup_keyed(&args);
+        (info.map(|i| i.readonly), for_the_name)
+    };
+    assert_eq!(lookup("GET k"), (Some(true), true));
+    assert_eq!(lookup("set k v"), (Some(false), true));
+    // A container: the answer is its subcommand's, not every OBJECT's.
+    assert_eq!(lookup("OBJECT ENCODING k"), (Some(true), false));
+    assert_eq!(lookup("NOSUCH"), (None, true));
+}
