@@ -659,7 +659,11 @@ fn assert_agree<T: PartialEq + Debug>(what: &str, got: &Result<T, Error>, want: 
 fn assert_in_step(what: &str, conn: &Connection) {
     assert!(!conn.is_broken(), "{what}: the connection broke");
     let pong = conn.query::<String>(&cmd("PING"));
-    assert_eq!(pong.ok().as_deref(), Some("PONG"), "{what}: out of step");
+    assert_eq!(
+        pong.as_deref().ok(),
+        Some("PONG"),
+        "{what}: out of step: {pong:?}"
+    );
 }
 
 /// Runs the case with `execute::<T>()` on fresh data and compares with the oracle.
@@ -694,7 +698,14 @@ fn request_bytes(case: &Case, conn: &Connection, scripts: &Scripts) -> usize {
 fn run_case(env: &Env<'_>, client: &Client, case: &Case, coverage: &mut Coverage) {
     let what = case.describe();
     let conn = client.get_connection().unwrap();
-    if case.tracking {
+    // Before 7.0 the server can send a tracking invalidation in the middle of a script's or a
+    // transaction's reply (redis/redis#8206, #8935): broken RESP3 that no client can read.
+    let tracking = case.tracking
+        && crate::support::supported!(
+            server_kind().redis_version >= (7, 0, 0),
+            "tracking invalidations inside a reply (redis#8206, fixed in 7.0)"
+        );
+    if tracking {
         let ok: String = conn.query(cmd("CLIENT").arg("TRACKING").arg("ON")).unwrap();
         assert_eq!(ok, "OK");
     }
@@ -757,7 +768,7 @@ fn run_case(env: &Env<'_>, client: &Client, case: &Case, coverage: &mut Coverage
             _ => {}
         }
     }
-    if case.tracking
+    if tracking
         && case.ops.iter().any(|op| matches!(op, Op::Incr(_)))
         && case.ops.iter().any(|op| matches!(op, Op::GetCounter(_)))
     {
@@ -851,5 +862,8 @@ fn streamed_pipelines_match_the_raw_replies_resp2() {
 fn streamed_pipelines_match_the_raw_replies_resp3() {
     let coverage = oracle_cases(Protocol::Resp3, 1000..1000 + CASES);
     assert_covered(&coverage);
-    assert!(coverage.pushes_expected >= 5, "{coverage:?}");
+    // Before 7.0 the cases run without tracking (see `run_case`), so no push is expected.
+    if server_kind().redis_version >= (7, 0, 0) {
+        assert!(coverage.pushes_expected >= 5, "{coverage:?}");
+    }
 }
