@@ -185,7 +185,7 @@ pub fn run(quick: bool) -> Res<()> {
             check(&rl, &keys, &v)?;
             Ok(ops(keys.len(), d))
         };
-        let mut c1_rr = || -> Res<f64> {
+        let c1_rr = || -> Res<f64> {
             let v = value('R');
             let t = Instant::now();
             for chunk in keys.chunks(batch) {
@@ -199,13 +199,7 @@ pub fn run(quick: bool) -> Res<()> {
             check(&rl, &keys, &v)?;
             Ok(ops(keys.len(), d))
         };
-        let (a, b) = if first {
-            let a = c1_rl()?;
-            (a, c1_rr()?)
-        } else {
-            let b = c1_rr()?;
-            (c1_rl()?, b)
-        };
+        let (a, b) = crate::ab(first, c1_rl, c1_rr)?;
         set_rl.push(a);
         set_rr.push(b);
         // By hand: the per-node groups on plain connections, one node after another.
@@ -267,7 +261,7 @@ pub fn run(quick: bool) -> Res<()> {
             }
             Ok(ops(calls, t.elapsed()))
         };
-        let mut c2_rr = || -> Res<f64> {
+        let c2_rr = || -> Res<f64> {
             let t = Instant::now();
             for k in counters.iter().take(calls) {
                 let _: i64 = rr_script
@@ -278,13 +272,7 @@ pub fn run(quick: bool) -> Res<()> {
             }
             Ok(ops(calls, t.elapsed()))
         };
-        let (a, b) = if first {
-            let a = c2_rl()?;
-            (a, c2_rr()?)
-        } else {
-            let b = c2_rr()?;
-            (c2_rl()?, b)
-        };
+        let (a, b) = crate::ab(first, c2_rl, c2_rr)?;
         call_rl.push(a);
         call_rr.push(b);
 
@@ -300,7 +288,7 @@ pub fn run(quick: bool) -> Res<()> {
             }
             Ok(ops(batch * script_batches, t.elapsed()))
         };
-        let mut c3_rr = || -> Res<f64> {
+        let c3_rr = || -> Res<f64> {
             let t = Instant::now();
             for chunk in counters.chunks(batch).take(script_batches) {
                 let mut pipe = redis::cluster::cluster_pipe();
@@ -311,13 +299,7 @@ pub fn run(quick: bool) -> Res<()> {
             }
             Ok(ops(batch * script_batches, t.elapsed()))
         };
-        let (a, b) = if first {
-            let a = c3_rl()?;
-            (a, c3_rr()?)
-        } else {
-            let b = c3_rr()?;
-            (c3_rl()?, b)
-        };
+        let (a, b) = crate::ab(first, c3_rl, c3_rr)?;
         spipe_rl.push(a);
         spipe_rr.push(b);
     }
