@@ -235,9 +235,15 @@ impl ClusterClient {
         }
     }
 
-    fn fan_out(&self, fan_out: FanOut, cmd: &Cmd) -> Result<Value> {
+    /// Where `cmd` goes, and the view that said so.
+    fn route_cmd(&self, cmd: &Cmd) -> Result<(Route, Arc<View>)> {
+        let args: Vec<&[u8]> = cmd.args().collect();
         let view = self.shared.view()?;
-        let replies = self.send_to_each(&view, fan_out.nodes(), cmd);
+        Ok((self.route(&view, &args)?, view))
+    }
+
+    fn fan_out(&self, view: &View, fan_out: FanOut, cmd: &Cmd) -> Result<Value> {
+        let replies = self.send_to_each(view, fan_out.nodes(), cmd);
         fan_out.merge(replies)
     }
 }
@@ -246,20 +252,16 @@ impl ConnectionLike for ClusterClient {
     /// Sends `cmd` to the node of its keys' slot (or to many, for the commands that span the
     /// cluster), following redirects.
     fn req(&self, cmd: &Cmd) -> Result<Value> {
-        let args: Vec<&[u8]> = cmd.args().collect();
-        let view = self.shared.view()?;
-        match self.route(&view, &args)? {
-            Route::FanOut(fan_out) => self.fan_out(fan_out, cmd),
-            route => self.shared.call(route, |target| target.req(cmd)),
+        match self.route_cmd(cmd)? {
+            (Route::FanOut(fan_out), view) => self.fan_out(&view, fan_out, cmd),
+            (route, _) => self.shared.call(route, |target| target.req(cmd)),
         }
     }
 
     fn req_reply(&self, cmd: &Cmd, read: &mut dyn FnMut(Reply<'_>) -> Result<()>) -> Result<()> {
-        let args: Vec<&[u8]> = cmd.args().collect();
-        let view = self.shared.view()?;
-        match self.route(&view, &args)? {
-            Route::FanOut(fan_out) => read(Reply::from(self.fan_out(fan_out, cmd)?)),
-            route => self
+        match self.route_cmd(cmd)? {
+            (Route::FanOut(fan_out), view) => read(Reply::from(self.fan_out(&view, fan_out, cmd)?)),
+            (route, _) => self
                 .shared
                 .call(route, |target| target.req_reply(cmd, read)),
         }
