@@ -100,6 +100,37 @@
 //! # Ok::<(), redline::Error>(())
 //! ```
 //!
+//! # Iterating over keys: SCAN
+//!
+//! [`Commands::scan_iter`] walks the whole keyspace with `SCAN`, a page at a time, without
+//! blocking the server as `KEYS` does; `hscan_iter`, `sscan_iter` and `zscan_iter` walk one
+//! hash, set or sorted set. [`ScanOptions`] sets `MATCH`, `COUNT` and `TYPE`. A key present
+//! for the whole iteration is returned at least once, possibly more than once (collect into a
+//! set when that matters). On a [`ClusterClient`] `scan_iter` scans every primary and keeps
+//! track of the slots it covered, so that a failover or a slot migration during the scan skips
+//! no key that existed throughout (`docs/cluster.md`).
+//!
+//! ```no_run
+//! use redline::{Client, Commands, ScanOptions};
+//! use std::collections::HashSet;
+//!
+//! let client = Client::open("redis://127.0.0.1:6379")?;
+//! let mut expired_sessions = HashSet::new();
+//! for key in client.scan_iter::<String>(ScanOptions::new().pattern("session:*").count(1000)) {
+//!     let key = key?;
+//!     if client.ttl(&key)? == -1 {
+//!         expired_sessions.insert(key);
+//!     }
+//! }
+//! for (member, score) in client
+//!     .zscan_iter::<(String, f64)>("board", ScanOptions::new())
+//!     .collect::<redline::Result<Vec<_>>>()?
+//! {
+//!     println!("{member}: {score}");
+//! }
+//! # Ok::<(), redline::Error>(())
+//! ```
+//!
 //! # Module map
 //!
 //! Layers, each using only the ones above it in this list (`docs/architecture.md` draws them):
@@ -161,8 +192,8 @@ pub use cmd::{cmd, Args, Cmd};
 pub use code::{script_sha, ScriptCode};
 pub use commands::{
     Commands, Direction, EngineStats, Expiry, FlushMode, FunctionInfo, FunctionStats, LibraryInfo,
-    RestorePolicy, RunningScript, ScriptingCommands, SetOptions, StreamEntry, StreamReadOptions,
-    StreamTrim, ZRangeOptions,
+    RestorePolicy, RunningScript, ScanIter, ScriptingCommands, SetOptions, StreamEntry,
+    StreamReadOptions, StreamTrim, ZRangeOptions,
 };
 pub use connection::Connection;
 pub use error::{Error, Operation, Result, ServerErrorKind};
@@ -171,7 +202,7 @@ pub use pipeline::Pipeline;
 pub use pool::PoolStats;
 pub use resp::Value;
 pub use script::Script;
-pub use target::{ConnectionLike, Reply, ScriptInvocation};
+pub use target::{ConnectionLike, Reply, ScanCursor, ScanOptions, ScriptInvocation};
 pub use types::{FromValue, Number, ToArg, ToArgs};
 
 /// Kept at the root for code written before it moved to [`target`].

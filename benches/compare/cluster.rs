@@ -331,7 +331,10 @@ pub fn run(quick: bool) -> Res<()> {
     println!("¹ The same per-node groups on one plain redline `Connection` per node, one node after another (what a user would write by hand).");
     println!("² Every node's group written on a raw socket before any reply is read, replies known in advance: the servers' and loopback's speed.");
     println!("³ redis-rs cannot load a script inside a cluster pipeline: its row sends EVALSHA of a script loaded on every node beforehand; redline's row uses `Pipeline::script`, which makes sure of the script itself.");
-    println!("The most C3 can gain on redis-rs is the replay's lead over it: {:.2} ×.", pw / prr);
+    println!(
+        "The most C3 can gain on redis-rs is the replay's lead over it: {:.2} ×.",
+        pw / prr
+    );
     println!();
     println!("Targets (issue 18): C1 and C3 redline ≥ 1.3 × redis-rs: {} / {}; C2 no slower: {}; C1 within 10% of by hand: {}",
         verdict(srl / srr >= 1.3), verdict(prl / prr >= 1.3), verdict(crl / crr >= 1.0), verdict(srl / sh >= 0.9));
@@ -376,7 +379,10 @@ fn replay(raw: &mut [TcpStream], batches: &[Vec<(Vec<u8>, usize)>], first: u8) -
                 }
                 for &b in &buf[..n] {
                     if at_line_start && b != first {
-                        return Err(format!("the replay read a reply not starting with {:?}", first as char));
+                        return Err(format!(
+                            "the replay read a reply not starting with {:?}",
+                            first as char
+                        ));
                     }
                     at_line_start = b == b'\n';
                     lines += usize::from(at_line_start);

@@ -66,7 +66,7 @@ pub(crate) fn not_sent(error: &Error) -> bool {
 }
 
 /// A reply that says "not now, try again": the cluster is resharding, failing over or loading.
-fn transient(error: &Error) -> bool {
+pub(crate) fn transient(error: &Error) -> bool {
     matches!(
         error.server_kind(),
         Some(
@@ -79,7 +79,7 @@ fn transient(error: &Error) -> bool {
 }
 
 /// 10 ms, doubling, at most 500 ms.
-fn backoff(retry: u32) -> Duration {
+pub(crate) fn backoff(retry: u32) -> Duration {
     Duration::from_millis(10u64 << retry.min(6)).min(Duration::from_millis(500))
 }
 

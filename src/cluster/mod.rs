@@ -15,6 +15,7 @@ mod fields;
 mod keys;
 mod pipeline;
 mod route;
+mod scan;
 mod slot;
 mod state;
 mod topology;
@@ -31,7 +32,7 @@ use crate::info::Addr;
 use crate::pipeline::Pipeline;
 use crate::resp::Value;
 use crate::script::Script;
-use crate::target::{ConnectionLike, Reply, ScriptInvocation};
+use crate::target::{ConnectionLike, Reply, ScanCursor, ScanOptions, ScriptInvocation};
 use crate::types::FromValue;
 use fanout::FanOut;
 use route::Route;
@@ -299,5 +300,12 @@ impl ConnectionLike for ClusterClient {
 
     fn run_pipeline(&self, batch: &mut Batch<'_>) -> Result<()> {
         pipeline::run(self, batch)
+    }
+
+    /// Scans every primary in turn, keeping track of the slots covered, so that a failover
+    /// or a slot migration meanwhile skips no key that existed throughout (see
+    /// [`Commands::scan_iter`](crate::Commands::scan_iter)).
+    fn scan_page(&self, cursor: &mut ScanCursor, options: &ScanOptions) -> Result<Vec<Value>> {
+        scan::page(self, cursor, options)
     }
 }

@@ -43,6 +43,15 @@ pub(crate) fn route(
     if let Some(fan_out) = FanOut::of(args) {
         return Ok(Route::FanOut(fan_out));
     }
+    // Its cursor belongs to the node that gave it, and a keyless command goes to any primary:
+    // page after page would mix nodes and silently skip keys.
+    if name.eq_ignore_ascii_case(b"SCAN") {
+        return Err(Error::Cluster {
+            reason: "SCAN cursors belong to one node: use scan_iter or scan_page, which cover \
+                     every primary, or on_nodes for one node's pages"
+                .into(),
+        });
+    }
     let read_only = info.is_some_and(|i| i.readonly);
     let mut slot = OneSlot::default();
     if NUMKEYS_COMMANDS

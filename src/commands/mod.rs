@@ -27,6 +27,7 @@ mod hashes;
 mod keys;
 mod lists;
 mod options;
+mod scan;
 mod score_ranges;
 mod scripting;
 mod server;
@@ -39,6 +40,7 @@ mod tests;
 
 pub use function_info::{EngineStats, FunctionInfo, FunctionStats, LibraryInfo, RunningScript};
 pub use options::{Direction, Expiry, SetOptions, StreamReadOptions, StreamTrim, ZRangeOptions};
+pub use scan::ScanIter;
 pub use scripting::{FlushMode, RestorePolicy, ScriptingCommands};
 pub use streams::StreamEntry;
 
@@ -101,6 +103,7 @@ pub trait Commands: ConnectionLike {
     score_ranges::score_range_commands! {}
     streams::stream_commands! {}
     server::server_commands! {}
+    scan::scan_commands! {}
 }
 
 impl<C: ConnectionLike + ?Sized> Commands for C {}

@@ -15,12 +15,15 @@ use std::fmt;
 mod impls;
 mod invocation;
 mod one_by_one;
+mod scan;
 
 pub use crate::batch::Batch;
 pub(crate) use invocation::load_checked;
 pub use invocation::{invoke_with_reload, ScriptInvocation};
 pub(crate) use one_by_one::run_command;
 pub use one_by_one::run_one_by_one;
+pub(crate) use scan::parse_page;
+pub use scan::{ScanCursor, ScanOptions};
 
 /// Anything that can send a command to a server and read its reply: a
 /// [`Client`](crate::Client), a dedicated [`Connection`](crate::Connection), or a target of
@@ -162,6 +165,31 @@ pub trait ConnectionLike {
     fn run_pipeline(&self, batch: &mut Batch<'_>) -> Result<()> {
         run_one_by_one(self, batch)
     }
+
+    /// Fetches the next page of a `SCAN` of the whole keyspace and moves `cursor` on; an empty
+    /// page does not mean the end ([`ScanCursor::is_finished`] does). The default sends one
+    /// `SCAN` through [`ConnectionLike::req`]; a cluster client scans every primary in turn,
+    /// keeping track of which slots are covered. [`Commands::scan_iter`] is the iterator over
+    /// it; a wrapper forwards it.
+    ///
+    /// [`Commands::scan_iter`]: crate::Commands::scan_iter
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
+    /// use redline::{ConnectionLike, ScanCursor, ScanOptions, Value};
+    ///
+    /// let mut cursor = ScanCursor::new();
+    /// let mut keys: Vec<Value> = Vec::new();
+    /// while !cursor.is_finished() {
+    ///     keys.extend(client.scan_page(&mut cursor, &ScanOptions::new().pattern("job:*"))?);
+    /// }
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    fn scan_page(&self, cursor: &mut ScanCursor, options: &ScanOptions) -> Result<Vec<Value>> {
+        scan::one_page(self, cursor, options)
+    }
 }
 
 /// A reply handed to a reader by [`ConnectionLike::req_reply`] or
@@ -268,6 +296,13 @@ macro_rules! forward {
             }
             fn run_pipeline(&self, batch: &mut Batch<'_>) -> Result<()> {
                 (**self).run_pipeline(batch)
+            }
+            fn scan_page(
+                &self,
+                cursor: &mut ScanCursor,
+                options: &ScanOptions,
+            ) -> Result<Vec<Value>> {
+                (**self).scan_page(cursor, options)
             }
         }
     )*};

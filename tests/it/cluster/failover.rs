@@ -1,10 +1,11 @@
 //! A primary killed with SIGKILL: once its replica is promoted, plain commands, scripts and
 //! pipelines with scripts succeed again within the retry budget, and no call returns a wrong
 //! value. The promoted replica's script cache is empty (it is never replicated): scripts are
-//! loaded there on demand.
+//! loaded there on demand. A `scan_iter` started right after the kill sees every key.
 
 use super::harness::{admin, RedisCluster};
-use redline::{cmd, key_slot, ClusterClient, Commands};
+use redline::{cmd, key_slot, ClusterClient, Commands, ScanOptions};
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 #[test]
@@ -37,6 +38,16 @@ fn calls_ride_out_a_primary_killed_and_its_replica_promoted() {
 
     cluster.nodes[0].kill();
     let killed_at = Instant::now();
+    // A scan across the failover: the killed primary's slots are scanned on its replica.
+    let seen: HashSet<String> = client
+        .scan_iter(ScanOptions::new().pattern("fo:*").count(10))
+        .collect::<redline::Result<_>>()
+        .unwrap();
+    assert_eq!(seen, keys.iter().cloned().collect::<HashSet<_>>());
+    eprintln!(
+        "failover: a full scan ended {:?} after the kill",
+        killed_at.elapsed()
+    );
     let mut expected = 1i64;
     for round in 0..3 {
         expected += 1;

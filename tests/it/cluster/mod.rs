@@ -6,4 +6,5 @@ mod harness;
 mod pipelines;
 mod resharding;
 mod routing;
+mod scan;
 mod scripts;

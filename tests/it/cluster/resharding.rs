@@ -1,10 +1,12 @@
 //! A slot moves to another primary (`CLUSTER SETSLOT ... MIGRATING/IMPORTING`, `MIGRATE`)
 //! while scripts and pipelines run on its keys: `ASK` during the move, `MOVED` after it, and
-//! every reply checked against the value only that call could produce.
+//! every reply checked against the value only that call could produce; and full `scan_iter`s
+//! all along, each of which must see every key (none is created or deleted meanwhile).
 
 use super::harness::{admin, RedisCluster};
-use redline::{cmd, key_slot, Commands, Value};
+use redline::{cmd, key_slot, Commands, ScanOptions, Value};
 use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,8 +51,33 @@ fn a_slot_moves_while_scripts_and_pipelines_run_on_it() {
             .unwrap()
     };
     let (from_id, to_id) = (id(from), id(to));
+    // Keys over every slot for the scans, beside the migrating slot's.
+    let spread: Vec<String> = (0..5_000).map(|i| format!("rs:{i}")).collect();
+    let mut pipe = client.pipeline();
+    for key in &spread {
+        pipe.set(key, 1).ignore();
+    }
+    pipe.execute::<()>().unwrap();
 
     let stop = Arc::new(AtomicBool::new(false));
+    let scanner = {
+        let client = client.clone();
+        let stop = stop.clone();
+        let all: HashSet<String> = keys.iter().chain(&spread).cloned().collect();
+        std::thread::spawn(move || {
+            let mut scans = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let seen: HashSet<String> = client
+                    .scan_iter(ScanOptions::new().count(200))
+                    .collect::<redline::Result<_>>()
+                    .unwrap();
+                let missed = all.difference(&seen).count();
+                assert_eq!(missed, 0, "scan {scans} missed {missed} keys");
+                scans += 1;
+            }
+            scans
+        })
+    };
     let worker = {
         let client = client.clone();
         let keys = keys.clone();
@@ -142,6 +169,9 @@ fn a_slot_moves_while_scripts_and_pipelines_run_on_it() {
     std::thread::sleep(Duration::from_millis(300));
     stop.store(true, Ordering::Relaxed);
     let (calls, wrong, expected) = worker.join().unwrap();
+    let scans = scanner.join().unwrap();
+    eprintln!("resharding: {scans} full scans, none missed a key");
+    assert!(scans > 2, "only {scans} scans ran");
     eprintln!("resharding: {calls} calls, {wrong} wrong replies");
     assert_eq!(wrong, 0);
     assert!(calls > 20, "only {calls} calls ran");

@@ -28,6 +28,7 @@ mod failures;
 mod helpers;
 mod pool;
 mod replies;
+mod scan;
 mod state;
 mod streaming;
 mod target;
