@@ -185,6 +185,7 @@ mod client;
 mod cluster;
 mod pool;
 pub mod prelude;
+mod pubsub;
 
 pub use client::{Client, ClientBuilder};
 pub use cluster::{key_slot, ClusterClient, ClusterClientBuilder, NodeSet, ReadFrom};
@@ -200,6 +201,7 @@ pub use error::{Error, Operation, Result, ServerErrorKind};
 pub use info::{Addr, ConnectionInfo, Protocol};
 pub use pipeline::Pipeline;
 pub use pool::PoolStats;
+pub use pubsub::{Message, MessageKind, Subscriber};
 pub use resp::Value;
 pub use script::Script;
 pub use target::{ConnectionLike, Reply, ScanCursor, ScanOptions, ScriptInvocation};

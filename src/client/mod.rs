@@ -137,6 +137,27 @@ impl Client {
         Connection::open(self.pool.info())
     }
 
+    /// A [`Subscriber`] for Pub/Sub on a dedicated connection of its own, opened now. It
+    /// reconnects by itself with this client's settings, restoring its subscriptions.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use redline::{Client, Commands};
+    /// use std::time::Duration;
+    ///
+    /// let client = Client::open("redis://127.0.0.1:6379")?;
+    /// let mut subscriber = client.subscriber()?;
+    /// subscriber.subscribe("news")?;
+    /// client.publish("news", "hello")?;
+    /// let message = subscriber.next_message(Some(Duration::from_secs(1)))?;
+    /// assert_eq!(message.map(|m| m.payload), Some(b"hello".to_vec()));
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn subscriber(&self) -> Result<crate::Subscriber> {
+        crate::pubsub::Subscriber::new(self.clone())
+    }
+
     /// Sends one command on a pooled connection and converts its reply.
     ///
     /// # Example

@@ -27,6 +27,7 @@ mod hashes;
 mod keys;
 mod lists;
 mod options;
+mod pubsub;
 mod scan;
 mod score_ranges;
 mod scripting;
@@ -103,6 +104,7 @@ pub trait Commands: ConnectionLike {
     score_ranges::score_range_commands! {}
     streams::stream_commands! {}
     server::server_commands! {}
+    pubsub::pubsub_commands! {}
     scan::scan_commands! {}
 }
 

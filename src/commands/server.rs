@@ -1,8 +1,7 @@
-//! Server and messaging: `PING`, `INFO`, `DBSIZE`, `FLUSHDB`, `PUBLISH`.
+//! Server: `PING`, `INFO`, `DBSIZE`, `FLUSHDB`.
 
 use crate::cmd::Cmd;
 use crate::pipeline::Pipeline;
-use crate::types::ToArg;
 
 /// The server helpers of [`Commands`](crate::Commands), pasted into the trait.
 macro_rules! server_commands {
@@ -66,27 +65,6 @@ macro_rules! server_commands {
         fn flushdb(&self) -> $crate::Result<()> {
             $crate::commands::run(self, $crate::commands::server::flushdb)
         }
-
-        /// `PUBLISH channel message`: how many subscribers received it (on this node).
-        ///
-        /// # Example
-        ///
-        /// ```no_run
-        /// # use redline::Commands;
-        /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-        /// let receivers = client.publish("news", "hello")?;
-        /// println!("{receivers} subscribers got it");
-        /// # Ok::<(), redline::Error>(())
-        /// ```
-        fn publish(
-            &self,
-            channel: impl $crate::ToArg,
-            message: impl $crate::ToArg,
-        ) -> $crate::Result<i64> {
-            $crate::commands::run(self, |c| {
-                $crate::commands::server::publish(c, channel, message)
-            })
-        }
     };
 }
 
@@ -106,10 +84,6 @@ pub(crate) fn dbsize(c: &mut Cmd) {
 
 pub(crate) fn flushdb(c: &mut Cmd) {
     c.arg("FLUSHDB");
-}
-
-pub(crate) fn publish(c: &mut Cmd, channel: impl ToArg, message: impl ToArg) {
-    c.arg("PUBLISH").arg(channel).arg(message);
 }
 
 /// The server helpers, queued: each sends what the [`Commands`](crate::Commands) method of the same
@@ -167,19 +141,5 @@ impl Pipeline<'_> {
     /// ```
     pub fn flushdb(&mut self) -> &mut Self {
         self.helper(flushdb)
-    }
-
-    /// Queues [`Commands::publish`](crate::Commands::publish): `PUBLISH channel message`, replying
-    /// how many subscribers received it (`i64`).
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// # let client = redline::Client::open("redis://127.0.0.1:6379")?;
-    /// let (n,): (i64,) = client.pipeline().publish("news", "hello").execute()?;
-    /// # Ok::<(), redline::Error>(())
-    /// ```
-    pub fn publish(&mut self, channel: impl ToArg, message: impl ToArg) -> &mut Self {
-        self.helper(|c| publish(c, channel, message))
     }
 }

@@ -71,6 +71,9 @@ const SHA: &str = "e0e1f9fabfc9d4800c877a703b823ac0578ff8db";
 
 fn check_every_pair() -> Vec<&'static str> {
     same_bytes! {
+        // Publishing.
+        publish("c", "m");
+        spublish("c", "m");
         // Keys.
         del(["a", "b"]);
         unlink(["a", "b"]);
@@ -154,7 +157,6 @@ fn check_every_pair() -> Vec<&'static str> {
         info(Some("server"));
         dbsize();
         flushdb();
-        publish("channel", "message");
         // Scripts.
         eval::<Value>("return 1", ["k"], ("a", 2));
         eval_ro::<Value>("return 1", (), ());
@@ -188,7 +190,7 @@ fn every_helper_sends_the_same_bytes_on_both() {
 }
 
 /// The family files, to find every helper defined.
-const FAMILIES: [&str; 12] = [
+const FAMILIES: [&str; 13] = [
     include_str!("keys.rs"),
     include_str!("strings.rs"),
     include_str!("counters.rs"),
@@ -201,6 +203,7 @@ const FAMILIES: [&str; 12] = [
     include_str!("server.rs"),
     include_str!("scripting.rs"),
     include_str!("functions.rs"),
+    include_str!("pubsub.rs"),
 ];
 
 /// The names of the trait methods (`fn name(&self`) and of the pipeline methods

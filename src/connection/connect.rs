@@ -41,6 +41,7 @@ impl Connection {
                 addr: info.addr.to_string().into(),
                 heard: false,
                 multi_accepted: false,
+                pushes: Default::default(),
             }),
         };
         // The handshake is part of connecting: the connect timeout bounds it as a whole (a

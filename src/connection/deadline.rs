@@ -75,6 +75,13 @@ impl Deadlines {
         }
     }
 
+    /// A wait for the next frame to start: reads until `wait` from now (`None`: no limit).
+    pub(super) fn start_wait(&mut self, wait: Option<Duration>) {
+        self.start_call();
+        self.read_by = wait.and_then(|w| Instant::now().checked_add(w));
+        self.read_limit = wait;
+    }
+
     /// Until `by`, for reads and writes alike (the handshake, bounded by the connect timeout).
     pub(super) fn start_until(&mut self, by: Option<Instant>) {
         self.read_by = by;

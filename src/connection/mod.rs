@@ -15,6 +15,7 @@ mod deadline;
 mod errors;
 mod handshake;
 mod pair;
+mod pushes;
 mod read;
 mod reader;
 mod scripts;
@@ -89,6 +90,8 @@ struct Inner {
     /// The server accepted a `MULTI` on this connection: a transaction may send it in the same
     /// write as its commands (see `batch::run`).
     multi_accepted: bool,
+    /// Pushes that arrived while a command waited for its reply, for the next frame reader.
+    pushes: pushes::Pushes,
 }
 
 impl std::fmt::Debug for Connection {
@@ -272,8 +275,9 @@ impl Connection {
         inner.write_all(cmd.encoded())
     }
 
-    /// Reads the next reply. An error reply is returned as [`Value::Error`], not as `Err`,
-    /// since a caller reading several replies wants them all.
+    /// Reads the next reply, or push: pushes that arrived while a command waited for its
+    /// reply come first, in order. An error reply is returned as [`Value::Error`], not as
+    /// `Err`, since a caller reading several replies wants them all.
     ///
     /// # Example
     ///
@@ -288,6 +292,9 @@ impl Connection {
     /// ```
     pub fn recv(&self) -> Result<Value> {
         let mut inner = self.lock()?;
+        if let Some(push) = inner.take_push() {
+            return Ok(push);
+        }
         let block = inner.sent_block;
         inner.deadlines.start_blocking_call(block);
         inner.recv_any()
@@ -379,10 +386,12 @@ impl Connection {
     pub(crate) fn is_reusable(&self) -> bool {
         match self.inner.try_borrow_mut() {
             Ok(mut inner) => {
+                // Pushes mean subscriptions or tracking: state not to hand to another caller.
                 let fit = !inner.broken
                     && inner.ensure_in_step().is_ok()
                     && inner.rpos == inner.rend
-                    && inner.decoder.is_idle();
+                    && inner.decoder.is_idle()
+                    && inner.pushes.is_empty();
                 inner.probed = fit;
                 fit
             }
@@ -461,8 +470,8 @@ impl Inner {
 
     /// Checks, before a request, that no reply is already waiting: the server may have sent
     /// more than was asked, and the next command must not take that reply, or the rest of a
-    /// partly arrived one, for its own. Pushes, whole or partial, are left alone (`recv`
-    /// skips them).
+    /// partly arrived one, for its own. Pushes, whole or partial, are fine (whole ones are
+    /// kept for later).
     fn ensure_in_step(&mut self) -> Result<()> {
         if self.rpos == self.rend && self.decoder.is_idle() && !std::mem::take(&mut self.probed) {
             // Nothing buffered: a reply may still be waiting on the socket, sent after the
@@ -477,7 +486,7 @@ impl Inner {
             };
             self.consume(used);
             match value {
-                Some(Value::Push(_)) => {}
+                Some(push @ Value::Push(_)) => self.pushes.keep(push),
                 Some(_) => return self.unsolicited(),
                 None => break,
             }

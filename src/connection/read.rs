@@ -7,11 +7,11 @@ use crate::resp::Value;
 use std::io;
 
 impl Inner {
-    /// Reads one reply, skipping out-of-band pushes.
+    /// Reads one reply; out-of-band pushes that come first are kept for later.
     pub(super) fn recv(&mut self) -> Result<Value> {
         loop {
             match self.recv_any()? {
-                Value::Push(_) => {}
+                push @ Value::Push(_) => self.pushes.keep(push),
                 value => return Ok(value),
             }
         }

@@ -28,12 +28,12 @@ const MIN_ELEMENT_LEN: usize = 3;
 pub struct Reader<'a> {
     inner: &'a mut Inner,
     /// Aggregates opened by the fast paths and not yet finished; 0 at the reply's top level,
-    /// where out-of-band pushes are skipped and an error reply becomes an `Err`.
+    /// where out-of-band pushes are kept for later and an error reply becomes an `Err`.
     depth: usize,
 }
 
 impl<'a> Reader<'a> {
-    /// The next whole reply at the top level, out-of-band pushes skipped, an error reply as a
+    /// The next whole reply at the top level, out-of-band pushes kept, an error reply as a
     /// [`Value::Error`]: one reply of a batch.
     pub(crate) fn frame(&mut self) -> Result<Value> {
         if self.inner.broken {
@@ -91,8 +91,9 @@ impl<'a> Reader<'a> {
             }
             let kind = self.inner.rbuf[self.inner.rpos];
             if kind == b'>' && self.depth == 0 {
-                // An out-of-band push ahead of the reply: decode it whole and drop it.
-                self.inner.recv_any()?;
+                // An out-of-band push ahead of the reply: decode it whole and keep it.
+                let push = self.inner.recv_any()?;
+                self.inner.pushes.keep(push);
                 continue;
             }
             return Ok(Some(kind));
@@ -138,7 +139,7 @@ impl<'a> Reader<'a> {
 
 impl ReplyStream for Reader<'_> {
     /// Decodes the next whole value with the general decoder. At the top level pushes are
-    /// skipped and an error reply is an `Err`; inside an aggregate an error element is a
+    /// kept for later and an error reply is an `Err`; inside an aggregate an error element is a
     /// [`Value::Error`], as the conversions expect.
     fn value(&mut self) -> Result<Value> {
         if self.depth > 0 {

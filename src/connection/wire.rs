@@ -23,7 +23,8 @@ impl Wire<'_> {
         self.inner.deadlines.start_call();
     }
 
-    /// Reads one reply, skipping out-of-band pushes; an error reply is a [`Value::Error`].
+    /// Reads one reply, keeping out-of-band pushes for later; an error reply is a
+    /// [`Value::Error`].
     pub(crate) fn recv(&mut self) -> Result<Value> {
         self.inner.recv()
     }

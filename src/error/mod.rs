@@ -124,6 +124,16 @@ pub enum Error {
     #[cfg(feature = "tls")]
     #[error("tls error: {0}")]
     Tls(#[from] native_tls::Error),
+    /// A [`Subscriber`](crate::Subscriber)'s connection was lost and has been restored, with
+    /// every subscription: messages published in between were missed. Reported once; reading
+    /// on is fine.
+    #[error("the Pub/Sub connection to {addr} was lost ({cause}) and restored with every subscription: messages published in between were missed")]
+    PubSubGap {
+        /// The server (`redis://host:port`, never credentials).
+        addr: String,
+        /// What broke the connection.
+        cause: String,
+    },
     /// `SCRIPT LOAD` returned a SHA1 other than the one computed locally.
     #[error("SCRIPT LOAD returned SHA1 {got}, expected {expected}")]
     ShaMismatch {

@@ -7,4 +7,5 @@ mod core;
 mod faults;
 mod hostile;
 mod pipeline;
+mod pubsub;
 mod script;
