@@ -166,7 +166,9 @@ pub use commands::{
 };
 pub use connection::Connection;
 pub use error::{Error, Operation, Result, ServerErrorKind};
-pub use info::{Addr, ConnectionInfo, Protocol};
+pub use info::{
+    Addr, ConnectionInfo, Credentials, CredentialsError, CredentialsProvider, Protocol,
+};
 pub use pipeline::Pipeline;
 pub use pool::PoolStats;
 pub use resp::Value;

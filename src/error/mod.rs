@@ -77,6 +77,38 @@ pub enum Error {
         /// The full error text, such as `WRONGTYPE Operation against a key holding ...`.
         message: String,
     },
+    /// The server refused the connection's credentials while it was being set up: a wrong
+    /// user name or password (`WRONGPASS`), none given where one is needed (`NOAUTH`), or any
+    /// error reply to `AUTH` itself. The password never appears in it, even when a server
+    /// quotes it back. [`Error::server_kind`] gives `kind`, as for [`Error::Server`].
+    ///
+    /// ```
+    /// use redline::{Error, ServerErrorKind};
+    ///
+    /// fn is_bad_password(err: &Error) -> bool {
+    ///     matches!(err, Error::Auth { kind: ServerErrorKind::WrongPass, .. })
+    /// }
+    /// ```
+    #[error("{addr}: authentication failed in the handshake: {message}")]
+    Auth {
+        /// The server, as `redis://host:port` or `unix:///path` (never with credentials).
+        addr: String,
+        /// The error code: [`ServerErrorKind::WrongPass`] or [`ServerErrorKind::NoAuth`] on
+        /// Redis 6 and later.
+        kind: ServerErrorKind,
+        /// The server's reply, with the password replaced by `******`.
+        message: String,
+    },
+    /// The [`CredentialsProvider`](crate::CredentialsProvider) failed, so no connection was
+    /// made to `addr`. Not retried: the next call asks the provider again.
+    #[error("{addr}: the credentials provider failed: {source}")]
+    Credentials {
+        /// The server the connection was for.
+        addr: String,
+        /// What the provider returned.
+        #[source]
+        source: crate::info::CredentialsError,
+    },
     /// `NOSCRIPT`: the server's script cache has no script with that SHA1.
     #[error("NOSCRIPT: the server has no script with that SHA1")]
     NoScript,
@@ -200,6 +232,14 @@ impl Error {
         if code == "NOSCRIPT" {
             return Error::NoScript;
         }
+        if acl_denied_in_script(code, &message) {
+            // A command or key the user may not use, called from Lua: the same kind as when
+            // the command is sent directly, whatever text the server wraps it in.
+            return Error::Server {
+                kind: ServerErrorKind::NoPerm,
+                message,
+            };
+        }
         if code == "ERR" {
             if let Some(ScriptDetails { reason, sha, line }) = script_details(&message) {
                 // Redis 6 wraps an error that `redis.call` raised (`WRONGTYPE`, `READONLY`,
@@ -269,7 +309,7 @@ impl Error {
     /// ```
     pub fn server_kind(&self) -> Option<ServerErrorKind> {
         match self {
-            Error::Server { kind, .. } => Some(*kind),
+            Error::Server { kind, .. } | Error::Auth { kind, .. } => Some(*kind),
             Error::Script { .. } => Some(ServerErrorKind::Err),
             Error::Pipeline { source, .. } => source.server_kind(),
             _ => None,
@@ -390,7 +430,9 @@ impl Error {
             Error::Io { addr, .. }
             | Error::Timeout { addr, .. }
             | Error::Protocol { addr, .. }
-            | Error::NotRedis { addr, .. } => Some(addr),
+            | Error::NotRedis { addr, .. }
+            | Error::Auth { addr, .. }
+            | Error::Credentials { addr, .. } => Some(addr),
             Error::Pipeline { source, .. } => source.server_addr(),
             _ => None,
         }
@@ -423,7 +465,9 @@ impl Error {
     /// [`Value::Error`]: crate::Value::Error
     pub(crate) fn server_text(&self) -> String {
         match self {
-            Error::Server { message, .. } | Error::Script { message, .. } => message.clone(),
+            Error::Server { message, .. }
+            | Error::Script { message, .. }
+            | Error::Auth { message, .. } => message.clone(),
             Error::NoScript => "NOSCRIPT No matching script.".to_string(),
             Error::Pipeline { source, .. } => source.server_text(),
             other => format!("ERR {other}"),
@@ -435,6 +479,19 @@ impl Error {
             reason: reason.into(),
         }
     }
+}
+
+/// An ACL refusal of a `redis.call` (or a returned `redis.pcall` error), in the forms of
+/// Redis 7.0 (`ERR The user executing the script can't run this command or subcommand script:
+/// <sha>, on @user_script:1.`), Redis 6.2 (`ERR Error running script (call to f_<sha>):
+/// @user_script:1: @user_script: 1: The user executing the script can't access at least one
+/// of the keys ...`, or the bare `@user_script: 1: ...` of a returned `pcall` error) and
+/// Valkey 9 and Redis 7.2+ (`ERR ACL failure in script: User alice has no permissions to run
+/// the 'set' command script: on @user_script:1.`).
+fn acl_denied_in_script(code: &str, message: &str) -> bool {
+    (code == "ERR" || code.starts_with("@user_script"))
+        && (message.contains("The user executing the script can't ")
+            || message.contains("ACL failure in script: "))
 }
 
 /// What an error reply of a script says beyond its text.

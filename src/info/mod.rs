@@ -6,8 +6,11 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod credentials;
 mod url;
 
+pub(crate) use credentials::SharedProvider;
+pub use credentials::{Credentials, CredentialsError, CredentialsProvider};
 use url::parse_url;
 
 /// The protocol version spoken on a connection.
@@ -140,6 +143,8 @@ pub struct ConnectionInfo {
     pub(crate) db: i64,
     pub(crate) username: Option<String>,
     pub(crate) password: Option<Password>,
+    /// Asked for the user name and password of each new connection, in their place.
+    pub(crate) credentials_provider: Option<SharedProvider>,
     pub(crate) protocol: Protocol,
     pub(crate) connect_timeout: Option<Duration>,
     /// How long a refused connect is retried (see [`ConnectionInfo::connect_retry_budget`]).
@@ -180,6 +185,7 @@ impl Default for ConnectionInfo {
             db: 0,
             username: None,
             password: None,
+            credentials_provider: None,
             protocol: Protocol::Resp2,
             connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
             connect_retry_budget: DEFAULT_CONNECT_RETRY_BUDGET,
