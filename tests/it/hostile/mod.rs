@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 mod deadlines;
+mod auth;
 mod handshake;
 mod limits;
 mod malformed;
