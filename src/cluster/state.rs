@@ -141,6 +141,8 @@ impl Shared {
         }
         Err(match last_error {
             Some(Error::Cluster { reason }) => Error::Cluster { reason },
+            // Refused or missing credentials: the caller's to fix, so kept typed.
+            Some(e @ (Error::Auth { .. } | Error::Credentials { .. })) => e,
             Some(e) => Error::Cluster {
                 reason: format!("no node gave the slot map; the last error: {e}"),
             },

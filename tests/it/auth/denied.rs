@@ -37,7 +37,11 @@ fn assert_noperm(err: &Error, names: Option<&str>, what: &str) {
 fn evalsha_denied_is_noperm_without_fallback() {
     let server = RedisServer::start();
     let admin = server.client();
-    setuser(&admin, "noevalsha", &["on", &format!(">{PW}"), "~*", "+@all", "-evalsha"]);
+    setuser(
+        &admin,
+        "noevalsha",
+        &["on", &format!(">{PW}"), "~*", "+@all", "-evalsha"],
+    );
     for protocol in PROTOCOLS {
         let client = client_as(&server, "noevalsha", protocol);
         let conn = client.get_connection().unwrap();
@@ -78,7 +82,11 @@ fn script_load_denied_is_noperm_not_noscript() {
     let admin = server.client();
     let deny = deny_script_load();
     let named = &deny[1..];
-    setuser(&admin, "noload", &["on", &format!(">{PW}"), "~*", "+@all", deny]);
+    setuser(
+        &admin,
+        "noload",
+        &["on", &format!(">{PW}"), "~*", "+@all", deny],
+    );
     for protocol in PROTOCOLS {
         let client = client_as(&server, "noload", protocol);
         let conn = client.get_connection().unwrap();
@@ -99,6 +107,13 @@ fn script_load_denied_is_noperm_not_noscript() {
                 .unwrap_err();
             assert_noperm(&err, Some(named), &format!("{what} pipeline"));
             assert!(!matches!(err, Error::NoScript), "{what}: {err:?}");
+            // The script's command failed, with the load's refusal; the other one ran.
+            assert!(
+                matches!(err, Error::Pipeline { index: 1, .. }),
+                "{what}: {err:?}"
+            );
+            assert_eq!(admin.get::<i64>("other").unwrap(), 1, "{what}");
+            admin.del("other").unwrap();
         }
         assert_eq!(admin.get::<Option<i64>>("n").unwrap(), None);
         admin.script_load(INCR).unwrap();
@@ -116,7 +131,11 @@ fn script_load_denied_is_noperm_not_noscript() {
 fn key_patterns_and_commands_denied_directly_and_from_lua() {
     let server = RedisServer::start();
     let admin = server.client();
-    setuser(&admin, "appkeys", &["on", &format!(">{PW}"), "~app:*", "+@all", "-set"]);
+    setuser(
+        &admin,
+        "appkeys",
+        &["on", &format!(">{PW}"), "~app:*", "+@all", "-set"],
+    );
     let set_from_lua = ScriptCode::new("return redis.call('SET', KEYS[1], 'x')");
     let read_other = ScriptCode::new("return redis.call('GET', 'other:1')");
     let pcall_set = ScriptCode::new("return redis.pcall('SET', KEYS[1], 'x')");
@@ -146,7 +165,9 @@ fn check_denials(
 
     // From Lua: the same kind. Valkey 9 names the command; Redis 7.0 and 6.2 do not.
     let names = server_kind().is_valkey().then_some("set");
-    let err = set_from_lua.call_on::<(), _>(target, "app:1", ()).unwrap_err();
+    let err = set_from_lua
+        .call_on::<(), _>(target, "app:1", ())
+        .unwrap_err();
     assert_noperm(&err, names, "redis.call('SET')");
     assert!(matches!(err, Error::Server { .. }), "{err:?}");
     let err = read_other.call_on::<(), _>(target, (), ()).unwrap_err();
@@ -168,7 +189,11 @@ fn check_denials(
 fn noperm_in_a_pipeline_is_that_commands_error_only() {
     let server = RedisServer::start();
     let admin = server.client();
-    setuser(&admin, "appkeys", &["on", &format!(">{PW}"), "~app:*", "+@all", "-set"]);
+    setuser(
+        &admin,
+        "appkeys",
+        &["on", &format!(">{PW}"), "~app:*", "+@all", "-set"],
+    );
     let set_from_lua = ScriptCode::new("return redis.call('SET', KEYS[1], 'x')");
     for protocol in PROTOCOLS {
         let client = client_as(&server, "appkeys", protocol);
@@ -192,7 +217,12 @@ fn noperm_in_a_pipeline_is_that_commands_error_only() {
                     panic!("#{}: {reply:?}", at + 1)
                 };
                 let err = Error::from_server_reply(text.clone());
-                assert_eq!(kind_of(&err), ServerErrorKind::NoPerm, "#{}: {text}", at + 1);
+                assert_eq!(
+                    kind_of(&err),
+                    ServerErrorKind::NoPerm,
+                    "#{}: {text}",
+                    at + 1
+                );
             }
             assert_eq!(replies[4], Value::Int(2));
 

@@ -52,7 +52,11 @@ fn a_rotated_password_reaches_new_connections_without_rebuilding_the_client() {
     let server = RedisServer::start();
     let admin = server.client();
     for protocol in PROTOCOLS {
-        setuser(&admin, "app", &["reset", "on", ">first-pw-R1", "~*", "+@all"]);
+        setuser(
+            &admin,
+            "app",
+            &["reset", "on", ">first-pw-R1", "~*", "+@all"],
+        );
         let provider = Rotating::new("first-pw-R1");
         let client = server
             .builder()
@@ -185,4 +189,25 @@ fn a_cluster_client_asks_the_provider_for_every_node() {
     for key in keys {
         assert_eq!(script.call::<i64>(key, ()).unwrap(), 3);
     }
+
+    // Credentials the nodes refuse: the caller sees the refusal, typed.
+    let refused = ClusterClient::builder()
+        .nodes(&[&seed])
+        .connections(
+            Client::builder().credentials_provider(|| Ok(Credentials::new("app", "stale-pw-R6"))),
+        )
+        .build()
+        .unwrap();
+    let err = refused.get::<Option<i64>>("{a}x").unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Auth {
+                kind: ServerErrorKind::WrongPass,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(!format!("{err} {err:?}").contains("stale-pw-R6"), "{err:?}");
 }

@@ -50,7 +50,11 @@ fn debug_of_clients_builders_and_info_hides_passwords() {
     let creds = Credentials::new("alice", SECRET);
     assert_hidden(&format!("{creds:?}"), &secrets, "Credentials");
     let with_provider = Client::builder().credentials_provider(move || Ok(creds.clone()));
-    assert_hidden(&format!("{with_provider:?}"), &secrets, "ClientBuilder (provider)");
+    assert_hidden(
+        &format!("{with_provider:?}"),
+        &secrets,
+        "ClientBuilder (provider)",
+    );
     let client = with_provider.build();
     assert_hidden(&format!("{client:?}"), &secrets, "Client (provider)");
     assert_hidden(
@@ -61,7 +65,11 @@ fn debug_of_clients_builders_and_info_hides_passwords() {
 
     // Cluster: seed URLs carry passwords, and so do the connection settings.
     let cluster_builder = ClusterClient::builder()
-        .nodes(&[&url, "redis://:Pw-S3cr3t-77@127.0.0.1:7001", "not a url Pw-S3cr3t-77"])
+        .nodes(&[
+            &url,
+            "redis://:Pw-S3cr3t-77@127.0.0.1:7001",
+            "not a url Pw-S3cr3t-77",
+        ])
         .connections(Client::builder().password(SECRET));
     let text = format!("{cluster_builder:?}");
     assert_hidden(&text, &secrets, "ClusterClientBuilder");
@@ -74,25 +82,26 @@ fn debug_of_clients_builders_and_info_hides_passwords() {
         .build()
         .unwrap();
     assert_hidden(&format!("{cluster:?}"), &secrets, "ClusterClient");
-    let cluster = ClusterClient::open(&[&format!("redis://alice:{SECRET}@127.0.0.1:7001")]).unwrap();
+    let cluster =
+        ClusterClient::open(&[&format!("redis://alice:{SECRET}@127.0.0.1:7001")]).unwrap();
     assert_hidden(&format!("{cluster:?}"), &secrets, "ClusterClient::open");
 }
 
 #[test]
 fn url_errors_never_quote_credentials() {
     let bad = [
-        format!("redis://alice:{SECRET}@x@127.0.0.1"),      // raw '@'
-        format!("redis://alice:{SECRET}/x@127.0.0.1"),      // raw '/'
+        format!("redis://alice:{SECRET}@x@127.0.0.1"), // raw '@'
+        format!("redis://alice:{SECRET}/x@127.0.0.1"), // raw '/'
         format!("redis://alice:{SECRET}@127.0.0.1:notaport"),
         format!("redis://alice:{SECRET}@127.0.0.1/notadb"),
         format!("redis://alice:{SECRET}@127.0.0.1?timout=1"),
-        format!("redis://alice:{SECRET}?x@127.0.0.1"),      // raw '?'
+        format!("redis://alice:{SECRET}?x@127.0.0.1"), // raw '?'
         format!("redis://127.0.0.1?password={SECRET}&bogus=1"),
         format!("redis://127.0.0.1?password={SECRET}%zz"),
-        format!("redis://alice:{SECRET}%zz@127.0.0.1"),     // bad percent-encoding
-        format!("redis://alice:{SECRET}%FF@127.0.0.1"),     // not UTF-8
-        format!("redis//alice:{SECRET}@127.0.0.1"),         // no scheme
-        format!("unix://alice:{SECRET}@"),                  // no path
+        format!("redis://alice:{SECRET}%zz@127.0.0.1"), // bad percent-encoding
+        format!("redis://alice:{SECRET}%FF@127.0.0.1"), // not UTF-8
+        format!("redis//alice:{SECRET}@127.0.0.1"),     // no scheme
+        format!("unix://alice:{SECRET}@"),              // no path
     ];
     for url in &bad {
         for err in [
@@ -172,14 +181,24 @@ fn pipeline_errors_hide_passwords_of_the_commands() {
     let client = server.client();
     let commands = [
         cmd("AUTH").arg("nobody").arg(SECRET).clone(),
-        cmd("HELLO").arg("3").arg("AUTH").arg("nobody").arg(SECRET).clone(),
+        cmd("HELLO")
+            .arg("3")
+            .arg("AUTH")
+            .arg("nobody")
+            .arg(SECRET)
+            .clone(),
         cmd("ACL")
             .arg("SETUSER")
             .arg("bad user\n")
             .arg(format!(">{SECRET}"))
             .arg("nosuchrule")
             .clone(),
-        cmd("CONFIG").arg("SET").arg("requirepass").arg(SECRET).arg("extra").clone(),
+        cmd("CONFIG")
+            .arg("SET")
+            .arg("requirepass")
+            .arg(SECRET)
+            .arg("extra")
+            .clone(),
     ];
     for c in &commands {
         let err = client

@@ -47,7 +47,11 @@ fn exercise(target: &impl Commands, admin: &Client, who: &str, key: &str) {
 fn requirepass_and_acl_users_run_scripts_and_pipelines() {
     let server = RedisServer::start_with(&["--requirepass", ADMIN_PW]);
     let admin = server.builder().password(ADMIN_PW).build();
-    setuser(&admin, "alice", &["on", &format!(">{ALICE_PW}"), "~app:*", "+@all"]);
+    setuser(
+        &admin,
+        "alice",
+        &["on", &format!(">{ALICE_PW}"), "~app:*", "+@all"],
+    );
     let port = server.port();
     for protocol in PROTOCOLS {
         let n = proto_number(protocol);
@@ -70,12 +74,18 @@ fn requirepass_and_acl_users_run_scripts_and_pipelines() {
             ),
             (
                 "default",
-                Client::open(&format!("redis://:{ADMIN_PW}@127.0.0.1:{port}?protocol={n}"))
-                    .unwrap(),
+                Client::open(&format!(
+                    "redis://:{ADMIN_PW}@127.0.0.1:{port}?protocol={n}"
+                ))
+                .unwrap(),
             ),
             (
                 "default",
-                server.builder().protocol(protocol).password(ADMIN_PW).build(),
+                server
+                    .builder()
+                    .protocol(protocol)
+                    .password(ADMIN_PW)
+                    .build(),
             ),
         ];
         for (form, (who, client)) in forms.iter().enumerate() {

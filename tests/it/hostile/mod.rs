@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-mod deadlines;
 mod auth;
+mod deadlines;
 mod handshake;
 mod limits;
 mod malformed;
