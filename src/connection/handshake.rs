@@ -73,10 +73,7 @@ impl Connection {
         let mut first_error = None;
         for at in 0..setup.len() {
             if let Value::Error(mut message) = inner.recv()? {
-                // A server that does not know HELLO echoes its arguments, password included.
-                if let Some(password) = password.filter(|p| !p.is_empty()) {
-                    message = message.replace(password, "******");
-                }
+                message = redact(message, password, auth_at == Some(at));
                 let error = match Error::from_server_reply(message) {
                     // Refused credentials, said where: any error to AUTH itself (older servers
                     // say `ERR invalid password`), and WRONGPASS or NOAUTH to any set-up
@@ -103,5 +100,44 @@ impl Connection {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+}
+
+/// A set-up reply without the password. A server that does not know `HELLO` echoes its
+/// arguments, and cuts them at 128 characters, so that a long password shows only in part: in
+/// the reply to the command that `carried` it, everything after `args beginning with:` goes.
+fn redact(mut message: String, password: Option<&str>, carried: bool) -> String {
+    const ECHO: &str = "args beginning with:";
+    if let Some(at) = message.find(ECHO).filter(|_| carried) {
+        message.truncate(at + ECHO.len());
+        message.push_str(" ******");
+    }
+    match password.filter(|p| !p.is_empty()) {
+        Some(password) => message.replace(password, "******"),
+        None => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn echoed_arguments_are_cut_even_when_truncated() {
+        let long = "p".repeat(200);
+        let echoed = format!(
+            "ERR unknown command 'HELLO', with args beginning with: '3' 'AUTH' 'default' '{}' ",
+            &long[..100]
+        );
+        let text = redact(echoed.clone(), Some(&long), true);
+        assert!(redact(echoed, Some(&long), false).contains("'AUTH'"));
+        assert_eq!(
+            text,
+            "ERR unknown command 'HELLO', with args beginning with: ******"
+        );
+        let text = redact("WRONGPASS no 'hunter2' here".into(), Some("hunter2"), false);
+        assert_eq!(text, "WRONGPASS no '******' here");
+        let text = redact("WRONGPASS invalid".into(), Some(""), true);
+        assert_eq!(text, "WRONGPASS invalid");
     }
 }

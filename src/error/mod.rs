@@ -408,8 +408,9 @@ impl Error {
         }
     }
 
-    /// The server a connection error happened with (`redis://host:port`, `unix:///path`),
-    /// looking through [`Error::Pipeline`]; `None` for errors that are not about a connection.
+    /// The server a connection error (or [`Error::Auth`], [`Error::Credentials`]) happened
+    /// with (`redis://host:port`, `unix:///path`), looking through [`Error::Pipeline`]; `None`
+    /// for errors that are not about a connection.
     ///
     /// # Example
     ///

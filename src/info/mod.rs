@@ -123,6 +123,10 @@ impl fmt::Debug for Password {
 /// the same rule for a user name without a password). An unknown parameter is an error, so a
 /// typo is not silently ignored.
 ///
+/// Credentials that rotate come from a [`CredentialsProvider`] instead, set with
+/// [`ClientBuilder::credentials_provider`](crate::ClientBuilder::credentials_provider) and
+/// asked for each new connection (see `docs/auth.md`).
+///
 /// Its `Debug` output shows `******` for the password.
 ///
 /// # Example

@@ -79,3 +79,24 @@ fn echoed_credentials_are_redacted_on_both_protocols() {
         }
     }
 }
+
+/// A server before 6.0 cuts the echoed arguments at 128 characters: a long password shows
+/// there only in part, and must not show at all in the error.
+#[test]
+fn a_long_password_echoed_in_part_is_not_shown() {
+    let long = format!("{SECRET}-{}", "x".repeat(200));
+    let echoed = format!(
+        "-ERR unknown command 'HELLO', with args beginning with: '3' 'AUTH' 'default' '{}' \r\n",
+        &long[..90]
+    );
+    let fake = Fake::start(vec![reply(echoed.as_bytes(), false)]);
+    let err = fake
+        .builder()
+        .protocol(Protocol::Resp3)
+        .password(&long)
+        .build()
+        .get_connection()
+        .unwrap_err();
+    assert_redacted(&err, "long password");
+    assert!(!format!("{err:?}").contains("xxxxxxxx"), "{err:?}");
+}
