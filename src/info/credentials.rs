@@ -72,6 +72,20 @@ impl fmt::Debug for Credentials {
 /// The error a [`CredentialsProvider`] returns: any error type converts into it with `?`
 /// (redline's own [`Error`](crate::Error) too). It reaches the caller inside
 /// [`Error::Credentials`](crate::Error::Credentials).
+///
+/// # Example
+///
+/// ```
+/// use redline::{Credentials, CredentialsError};
+///
+/// fn from_env() -> Result<Credentials, CredentialsError> {
+///     let password = std::env::var("APP_REDIS_PASSWORD")?; // a VarError, converted by `?`
+///     Ok(Credentials::new("app", password))
+/// }
+/// let _ = from_env();
+/// let err: CredentialsError = "the vault is sealed".into();
+/// assert_eq!(err.to_string(), "the vault is sealed");
+/// ```
 pub type CredentialsError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Supplies the credentials of each new connection, asked once per connection, just before
