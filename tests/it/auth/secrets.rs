@@ -170,6 +170,15 @@ fn refused_handshakes_are_typed_and_hide_the_password() {
             }
             assert_eq!(client.idle_connections(), 0, "{what}");
         }
+        // No credentials, but a handshake that sends something (SELECT on RESP2, HELLO on
+        // RESP3): the server's NOAUTH comes in the handshake, so it is an `Error::Auth` too.
+        let none = server.builder().protocol(protocol).db(1).build();
+        match none.ping().unwrap_err() {
+            Error::Auth { kind, addr: at, .. } => {
+                assert_eq!((kind, at), (ServerErrorKind::NoAuth, addr.clone()))
+            }
+            other => panic!("{protocol:?}: {other:?}"),
+        }
     }
 }
 
