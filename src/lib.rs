@@ -37,7 +37,8 @@
 //! [`Client::open`] takes `redis://[user:pass@]host[:port][/db][?protocol=3&timeout=2s]`,
 //! `rediss://` (TLS, with the `tls` feature) or `unix:///path/to/sock?db=N`; the full grammar
 //! is on [`ConnectionInfo`] (user and password are percent-encoded: `p%40ss` for `p@ss`). [`ClientBuilder`] sets the same things in code. Nothing connects
-//! until the first call.
+//! until the first call. Credentials that rotate come from a [`CredentialsProvider`], asked
+//! for each new connection ([`ClientBuilder::credentials_provider`]).
 //!
 //! # Commands
 //!
@@ -54,7 +55,9 @@
 //! place ([`Error::from_server_reply`]): `NOSCRIPT` is [`Error::NoScript`], a Lua error is
 //! [`Error::Script`] with the script's SHA1, line and the Lua error alone
 //! ([`Error::script_reason`]), anything else is [`Error::Server`] with a
-//! [`ServerErrorKind`]. After an I/O error, a timeout or a protocol error the connection is
+//! [`ServerErrorKind`]. Credentials refused while connecting are [`Error::Auth`], with the
+//! server's address; an ACL refusal (`NOPERM`), also from inside a script, has kind
+//! [`ServerErrorKind::NoPerm`] (`docs/auth.md`). After an I/O error, a timeout or a protocol error the connection is
 //! discarded, so a reply can never reach the wrong caller.
 //!
 //! # Limits and safety
@@ -198,7 +201,9 @@ pub use commands::{
 };
 pub use connection::Connection;
 pub use error::{Error, Operation, Result, ServerErrorKind};
-pub use info::{Addr, ConnectionInfo, Protocol};
+pub use info::{
+    Addr, ConnectionInfo, Credentials, CredentialsError, CredentialsProvider, Protocol,
+};
 pub use pipeline::Pipeline;
 pub use pool::PoolStats;
 pub use pubsub::{Message, MessageKind, Subscriber};

@@ -8,6 +8,8 @@ use crate::resp::Limits;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod credentials;
+
 /// Builds a [`Client`] setting by setting, or starting from a URL.
 ///
 /// # Example

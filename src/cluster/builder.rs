@@ -62,13 +62,34 @@ pub enum ReadFrom {
 ///     .build()?;
 /// # Ok::<(), redline::Error>(())
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct ClusterClientBuilder {
     seeds: Vec<String>,
     connections: Option<ClientBuilder>,
     read_from: ReadFrom,
     max_attempts: Option<usize>,
     retry_budget: Option<Duration>,
+}
+
+/// Shows each seed as its address only: a seed URL may carry a password.
+impl std::fmt::Debug for ClusterClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let seeds: Vec<String> = self
+            .seeds
+            .iter()
+            .map(|url| match ConnectionInfo::from_url(url) {
+                Ok(info) => info.addr().to_string(),
+                Err(_) => "<invalid URL>".to_string(),
+            })
+            .collect();
+        f.debug_struct("ClusterClientBuilder")
+            .field("seeds", &seeds)
+            .field("connections", &self.connections)
+            .field("read_from", &self.read_from)
+            .field("max_attempts", &self.max_attempts)
+            .field("retry_budget", &self.retry_budget)
+            .finish()
+    }
 }
 
 /// How many times a call is sent at most, redirects and retries included.

@@ -141,6 +141,8 @@ impl Shared {
         }
         Err(match last_error {
             Some(Error::Cluster { reason }) => Error::Cluster { reason },
+            // Refused or missing credentials: the caller's to fix, so kept typed.
+            Some(e @ (Error::Auth { .. } | Error::Credentials { .. })) => e,
             Some(e) => Error::Cluster {
                 reason: format!("no node gave the slot map; the last error: {e}"),
             },
@@ -229,7 +231,14 @@ impl Shared {
 fn fetch_topology(client: &Client, host: &str) -> Result<Topology> {
     match client.req(cmd("CLUSTER").arg("SHARDS")) {
         Ok(reply) => topology::from_shards(reply, host),
-        Err(e) if e.server_kind() == Some(ServerErrorKind::Err) => {
+        // Redis 6 has no SHARDS; an ACL user may be allowed only SLOTS (on 6.2 the only way
+        // to allow part of CLUSTER is by subcommand).
+        Err(e)
+            if matches!(
+                e.server_kind(),
+                Some(ServerErrorKind::Err | ServerErrorKind::NoPerm)
+            ) =>
+        {
             topology::from_slots(client.req(cmd("CLUSTER").arg("SLOTS"))?, host)
         }
         Err(e) => Err(e),

@@ -113,10 +113,14 @@ impl Connection {
     ///
     /// # Errors
     ///
-    /// [`Error::Io`] or [`Error::Timeout`] when the server cannot be reached, a server error
-    /// when the handshake is refused (for example [`ServerErrorKind::WrongPass`]).
+    /// [`Error::Io`] or [`Error::Timeout`] when the server cannot be reached;
+    /// [`Error::Auth`] when it refuses the credentials (kind
+    /// [`ServerErrorKind::WrongPass`] or [`ServerErrorKind::NoAuth`]);
+    /// [`Error::Credentials`] when the credentials provider fails; another server error when
+    /// the rest of the handshake is refused.
     ///
     /// [`ServerErrorKind::WrongPass`]: crate::ServerErrorKind::WrongPass
+    /// [`ServerErrorKind::NoAuth`]: crate::ServerErrorKind::NoAuth
     ///
     /// # Example
     ///

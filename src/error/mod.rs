@@ -5,7 +5,9 @@ use std::io;
 use std::time::Duration;
 
 mod kinds;
+mod script_text;
 pub use kinds::{Operation, ServerErrorKind};
+use script_text::{acl_denied_in_script, script_details, ScriptDetails};
 
 /// Everything that can go wrong, as variants a caller can match on.
 ///
@@ -76,6 +78,38 @@ pub enum Error {
         kind: ServerErrorKind,
         /// The full error text, such as `WRONGTYPE Operation against a key holding ...`.
         message: String,
+    },
+    /// The server refused the connection's credentials while it was being set up: a wrong
+    /// user name or password (`WRONGPASS`), none given where one is needed (`NOAUTH`), or any
+    /// error reply to `AUTH` itself. The password never appears in it, even when a server
+    /// quotes it back. [`Error::server_kind`] gives `kind`, as for [`Error::Server`].
+    ///
+    /// ```
+    /// use redline::{Error, ServerErrorKind};
+    ///
+    /// fn is_bad_password(err: &Error) -> bool {
+    ///     matches!(err, Error::Auth { kind: ServerErrorKind::WrongPass, .. })
+    /// }
+    /// ```
+    #[error("{addr}: authentication failed in the handshake: {message}")]
+    Auth {
+        /// The server, as `redis://host:port` or `unix:///path` (never with credentials).
+        addr: String,
+        /// The error code: [`ServerErrorKind::WrongPass`] or [`ServerErrorKind::NoAuth`] on
+        /// Redis 6 and later.
+        kind: ServerErrorKind,
+        /// The server's reply, with the password replaced by `******`.
+        message: String,
+    },
+    /// The [`CredentialsProvider`](crate::CredentialsProvider) failed, so no connection was
+    /// made to `addr`. Not retried: the next call asks the provider again.
+    #[error("{addr}: the credentials provider failed: {source}")]
+    Credentials {
+        /// The server the connection was for.
+        addr: String,
+        /// What the provider returned.
+        #[source]
+        source: crate::info::CredentialsError,
     },
     /// `NOSCRIPT`: the server's script cache has no script with that SHA1.
     #[error("NOSCRIPT: the server has no script with that SHA1")]
@@ -210,6 +244,14 @@ impl Error {
         if code == "NOSCRIPT" {
             return Error::NoScript;
         }
+        if acl_denied_in_script(code, &message) {
+            // A command or key the user may not use, called from Lua: the same kind as when
+            // the command is sent directly, whatever text the server wraps it in.
+            return Error::Server {
+                kind: ServerErrorKind::NoPerm,
+                message,
+            };
+        }
         if code == "ERR" {
             if let Some(ScriptDetails { reason, sha, line }) = script_details(&message) {
                 // Redis 6 wraps an error that `redis.call` raised (`WRONGTYPE`, `READONLY`,
@@ -279,7 +321,7 @@ impl Error {
     /// ```
     pub fn server_kind(&self) -> Option<ServerErrorKind> {
         match self {
-            Error::Server { kind, .. } => Some(*kind),
+            Error::Server { kind, .. } | Error::Auth { kind, .. } => Some(*kind),
             Error::Script { .. } => Some(ServerErrorKind::Err),
             Error::Pipeline { source, .. } => source.server_kind(),
             _ => None,
@@ -378,8 +420,9 @@ impl Error {
         }
     }
 
-    /// The server a connection error happened with (`redis://host:port`, `unix:///path`),
-    /// looking through [`Error::Pipeline`]; `None` for errors that are not about a connection.
+    /// The server a connection error (or [`Error::Auth`], [`Error::Credentials`]) happened
+    /// with (`redis://host:port`, `unix:///path`), looking through [`Error::Pipeline`]; `None`
+    /// for errors that are not about a connection.
     ///
     /// # Example
     ///
@@ -400,7 +443,9 @@ impl Error {
             Error::Io { addr, .. }
             | Error::Timeout { addr, .. }
             | Error::Protocol { addr, .. }
-            | Error::NotRedis { addr, .. } => Some(addr),
+            | Error::NotRedis { addr, .. }
+            | Error::Auth { addr, .. }
+            | Error::Credentials { addr, .. } => Some(addr),
             Error::Pipeline { source, .. } => source.server_addr(),
             _ => None,
         }
@@ -433,7 +478,9 @@ impl Error {
     /// [`Value::Error`]: crate::Value::Error
     pub(crate) fn server_text(&self) -> String {
         match self {
-            Error::Server { message, .. } | Error::Script { message, .. } => message.clone(),
+            Error::Server { message, .. }
+            | Error::Script { message, .. }
+            | Error::Auth { message, .. } => message.clone(),
             Error::NoScript => "NOSCRIPT No matching script.".to_string(),
             Error::Pipeline { source, .. } => source.server_text(),
             other => format!("ERR {other}"),
@@ -445,135 +492,6 @@ impl Error {
             reason: reason.into(),
         }
     }
-}
-
-/// What an error reply of a script says beyond its text.
-struct ScriptDetails {
-    reason: String,
-    sha: Option<String>,
-    line: Option<u32>,
-}
-
-/// Reads a Lua error from the server's texts, such as Redis 7's
-/// `ERR user_script:1: Script attempted to access nonexistent global variable 'x' script:
-/// e0e1f9fabfc9d4800c877a703b823ac0578ff8db, on @user_script:1.`,
-/// `ERR Error compiling script (new function): user_script:1: '=' expected near 'end'`, a
-/// function's `... script: myfunc, on @user_function:2.`, Valkey 9's `... script: on
-/// @user_script:1.` and Redis 6's
-/// `ERR Error running script (call to f_<sha>): @user_script:1: user_script:1: boom`.
-/// Returns `None` when the text does not come from a script. Never panics: the text is the
-/// server's, and Lua puts whatever the script says into it.
-fn script_details(message: &str) -> Option<ScriptDetails> {
-    let body = message.strip_prefix("ERR ").unwrap_or(message);
-    // Redis 7 appends ` script: <sha or function>, on @user_script:<line>.`, Valkey 9
-    // ` script: on @user_script:<line>.` (no name). The Lua text before it may say "script: "
-    // itself, but never after it, so the last one is the server's.
-    let split = body
-        .rfind(" script: ")
-        .filter(|&at| {
-            body.get(at..)
-                .is_some_and(|tail| tail.contains(", on @") || tail.starts_with(" script: on @"))
-        })
-        .and_then(|at| Some((body.get(..at)?, body.get(at + " script: ".len()..)?)));
-    let (text, tail) = match split {
-        Some((text, tail)) => (text, Some(tail)),
-        None => (body, None),
-    };
-
-    // A function's name stands where a script's SHA1 would; it may look like one but be longer.
-    let sha = tail
-        .and_then(|tail| hex_sha(tail, ','))
-        // Redis 6 names the script's Lua function instead: `(call to f_<sha>)`.
-        .or_else(|| {
-            let at = text.find("(call to f_")? + "(call to f_".len();
-            hex_sha(text.get(at..)?, ')')
-        });
-    let line = tail.and_then(line_number).or_else(|| line_number(text));
-    let compiling = message.starts_with("ERR Error compiling script");
-    if sha.is_none() && line.is_none() && !compiling {
-        return None;
-    }
-    Some(ScriptDetails {
-        reason: reason(text).to_owned(),
-        sha,
-        line,
-    })
-}
-
-/// The 40 hex digits at the start of `text`, if `end` follows them.
-fn hex_sha(text: &str, end: char) -> Option<String> {
-    let hex = text.get(..40)?;
-    (hex.bytes().all(|b| b.is_ascii_hexdigit()) && text.get(40..)?.starts_with(end))
-        .then(|| hex.to_ascii_lowercase())
-}
-
-/// The first line number the server gives, `@` forms (the server's own) before bare ones (from
-/// Lua's message).
-fn line_number(text: &str) -> Option<u32> {
-    [
-        "@user_script:",
-        "user_script:",
-        "@user_function:",
-        "user_function:",
-    ]
-    .iter()
-    .find_map(|marker| {
-        let rest = text.get(text.find(marker)? + marker.len()..)?;
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        rest.get(..digits)?.parse().ok()
-    })
-}
-
-/// The Lua error in `text` (the reply without its code and Redis 7's tail): what follows the
-/// server's prefixes and every `user_script:<line>:` in front of it.
-fn reason(text: &str) -> &str {
-    let mut reason = text;
-    for prefix in [
-        "Error compiling script (new function): ",
-        "Error compiling function: ",
-        "Error registering functions: ",
-    ] {
-        if let Some(rest) = reason.strip_prefix(prefix) {
-            reason = rest;
-            break;
-        }
-    }
-    // Redis 6: `Error running script (call to f_<sha>): `.
-    if reason.starts_with("Error running script") {
-        if let Some(rest) = reason
-            .find("): ")
-            .and_then(|at| reason.get(at + "): ".len()..))
-        {
-            reason = rest;
-        }
-    }
-    // FUNCTION LOAD quotes the whole error reply, code included.
-    reason = reason.strip_prefix("ERR ").unwrap_or(reason);
-    // A rethrown error carries one location per `error()` it went through.
-    while let Some(rest) = strip_location(reason) {
-        reason = rest;
-    }
-    reason
-}
-
-/// `text` without a leading `user_script:3: ` (or `@user_script:3: `, `user_function:3: `, and
-/// Redis 6's `@user_script: 3: `).
-fn strip_location(text: &str) -> Option<&str> {
-    let rest = [
-        "@user_script:",
-        "user_script:",
-        "@user_function:",
-        "user_function:",
-    ]
-    .iter()
-    .find_map(|marker| text.strip_prefix(marker))?;
-    let rest = rest.strip_prefix(' ').unwrap_or(rest);
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    if digits == 0 {
-        return None;
-    }
-    let rest = rest.get(digits..)?.strip_prefix(':')?;
-    Some(rest.strip_prefix(' ').unwrap_or(rest))
 }
 
 /// The result type of every fallible redline call.

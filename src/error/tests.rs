@@ -442,3 +442,74 @@ fn a_script_error_without_a_sha_gets_the_one_sent() {
         Error::NoScript
     ));
 }
+
+#[test]
+fn acl_refusals_inside_scripts_are_noperm_on_every_server() {
+    // The texts of `redis.call('set', ...)` and a denied key, for a user with `-set` and
+    // `~app:*`, as each server sends them; a returned `redis.pcall` error too.
+    let texts = [
+        // Redis 7.0
+        "ERR The user executing the script can't run this command or subcommand script: \
+         ee5bed0f6963e93a14eebfb64f07c299c1b4313f, on @user_script:1.",
+        "ERR The user executing the script can't access at least one of the keys mentioned \
+         in the command arguments script: cc4bcd324bac4baec8b0740fc46d1a1330240616, on \
+         @user_script:1.",
+        "ERR The user executing the script can't run this command or subcommand",
+        // Valkey 9 (and Redis 7.2+)
+        "ERR ACL failure in script: User alice has no permissions to run the 'set' command \
+         script: on @user_script:1.",
+        "ERR ACL failure in script: No permissions to access a key script: on @user_script:1.",
+        // Redis 6.2
+        "ERR Error running script (call to f_ee5bed0f6963e93a14eebfb64f07c299c1b4313f): \
+         @user_script:1: @user_script: 1: The user executing the script can't run this \
+         command or subcommand",
+        "@user_script: 1: The user executing the script can't run this command or subcommand",
+    ];
+    for text in texts {
+        match Error::from_server_reply(text.into()) {
+            Error::Server { kind, message } => {
+                assert_eq!(kind, ServerErrorKind::NoPerm, "{text}");
+                assert_eq!(message, text, "the server's text is kept whole");
+            }
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+    // A direct refusal names the command, and keeps its text.
+    let text = "NOPERM User bob has no permissions to run the 'script|load' command";
+    let err = Error::from_server_reply(text.into());
+    assert_eq!(err.server_kind(), Some(ServerErrorKind::NoPerm));
+    assert!(err.to_string().contains("'script|load'"), "{err}");
+    // A Lua error that merely mentions scripts is still a script error.
+    let text = "ERR user_script:1: the user executing it said no script: \
+                e0e1f9fabfc9d4800c877a703b823ac0578ff8db, on @user_script:1.";
+    assert!(matches!(
+        Error::from_server_reply(text.into()),
+        Error::Script { .. }
+    ));
+}
+
+#[test]
+fn auth_errors_say_where_and_keep_the_kind() {
+    let err = Error::Auth {
+        addr: "redis://10.0.0.7:6379".into(),
+        kind: ServerErrorKind::WrongPass,
+        message: "WRONGPASS invalid username-password pair or user is disabled.".into(),
+    };
+    assert_eq!(
+        err.to_string(),
+        "redis://10.0.0.7:6379: authentication failed in the handshake: WRONGPASS invalid \
+         username-password pair or user is disabled."
+    );
+    assert_eq!(err.server_kind(), Some(ServerErrorKind::WrongPass));
+    assert_eq!(err.server_addr(), Some("redis://10.0.0.7:6379"));
+    assert!(!err.is_connection_broken());
+    let err = Error::Credentials {
+        addr: "redis://10.0.0.7:6379".into(),
+        source: "vault sealed".into(),
+    };
+    assert_eq!(
+        err.to_string(),
+        "redis://10.0.0.7:6379: the credentials provider failed: vault sealed"
+    );
+    assert!(std::error::Error::source(&err).is_some());
+}

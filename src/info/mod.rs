@@ -6,8 +6,11 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod credentials;
 mod url;
 
+pub(crate) use credentials::SharedProvider;
+pub use credentials::{Credentials, CredentialsError, CredentialsProvider};
 use url::parse_url;
 
 /// The protocol version spoken on a connection.
@@ -120,6 +123,10 @@ impl fmt::Debug for Password {
 /// the same rule for a user name without a password). An unknown parameter is an error, so a
 /// typo is not silently ignored.
 ///
+/// Credentials that rotate come from a [`CredentialsProvider`] instead, set with
+/// [`ClientBuilder::credentials_provider`](crate::ClientBuilder::credentials_provider) and
+/// asked for each new connection (see `docs/auth.md`).
+///
 /// Its `Debug` output shows `******` for the password.
 ///
 /// # Example
@@ -140,6 +147,8 @@ pub struct ConnectionInfo {
     pub(crate) db: i64,
     pub(crate) username: Option<String>,
     pub(crate) password: Option<Password>,
+    /// Asked for the user name and password of each new connection, in their place.
+    pub(crate) credentials_provider: Option<SharedProvider>,
     pub(crate) protocol: Protocol,
     pub(crate) connect_timeout: Option<Duration>,
     /// How long a refused connect is retried (see [`ConnectionInfo::connect_retry_budget`]).
@@ -180,6 +189,7 @@ impl Default for ConnectionInfo {
             db: 0,
             username: None,
             password: None,
+            credentials_provider: None,
             protocol: Protocol::Resp2,
             connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
             connect_retry_budget: DEFAULT_CONNECT_RETRY_BUDGET,

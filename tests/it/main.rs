@@ -2,6 +2,7 @@
 
 mod support;
 
+mod auth;
 mod cluster;
 mod core;
 mod faults;

@@ -2,7 +2,7 @@
 //! pipelines through `ClusterClient`.
 
 mod failover;
-mod harness;
+pub(crate) mod harness;
 mod pipelines;
 mod resharding;
 mod routing;

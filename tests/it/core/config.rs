@@ -177,7 +177,12 @@ fn password_auth() {
         let bad = server.builder().protocol(protocol).password(wrong).build();
         let err = bad.ping().unwrap_err();
         match &err {
-            Error::Server { kind, message } => {
+            Error::Auth {
+                addr,
+                kind,
+                message,
+            } => {
+                assert_eq!(addr, &format!("redis://127.0.0.1:{}", server.port()));
                 assert_eq!(*kind, ServerErrorKind::WrongPass, "{message}");
                 assert_eq!(
                     message,
@@ -193,11 +198,13 @@ fn password_auth() {
         let err = bad.get_connection().unwrap_err();
         assert_eq!(err.server_kind(), Some(ServerErrorKind::WrongPass));
 
-        // No password: refused on the first command (RESP2) or in HELLO (RESP3).
+        // No password: refused on the first command (RESP2) or in HELLO (RESP3, where the
+        // handshake says so).
         let none = server.client_with(protocol);
         let err = none.ping().unwrap_err();
-        match &err {
-            Error::Server { kind, message } => {
+        match (&err, protocol) {
+            (Error::Server { kind, message }, Protocol::Resp2)
+            | (Error::Auth { kind, message, .. }, Protocol::Resp3) => {
                 assert_eq!(*kind, ServerErrorKind::NoAuth, "{message}");
                 assert!(message.starts_with("NOAUTH "), "{message}");
             }
@@ -351,8 +358,8 @@ fn url_credentials_against_acl_users() {
         assert_eq!(user_only.connection_info().username(), Some("alice"));
         assert!(!user_only.connection_info().has_password());
         let err = user_only.ping().unwrap_err();
-        match &err {
-            Error::Server { kind, message } => {
+        match (&err, proto) {
+            (Error::Server { kind, message }, 2) | (Error::Auth { kind, message, .. }, 3) => {
                 assert_eq!(*kind, ServerErrorKind::NoAuth, "{proto}: {message}");
                 assert!(message.starts_with("NOAUTH "), "{message}");
             }
