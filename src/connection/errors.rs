@@ -52,6 +52,16 @@ impl Inner {
 
 /// A failed socket call as an error: a timeout (with the `limit` that ran out) or an I/O error.
 pub(super) fn io_error(addr: String, op: Operation, limit: Duration, e: io::Error) -> Error {
+    // A TLS 1.3 server checks the client's certificate after the handshake, so its refusal
+    // arrives as an alert at the first read: said in words, not as an OpenSSL code.
+    #[cfg(feature = "tls")]
+    if let Some(reason) = crate::info::alert_reason(&e) {
+        return Error::Tls {
+            addr,
+            reason,
+            source: Some(e.into()),
+        };
+    }
     if matches!(
         e.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut

@@ -171,11 +171,19 @@ fn connect_failure(info: &ConnectionInfo, e: io::Error) -> Error {
     super::errors::io_error(info.addr.to_string(), Operation::Connect, limit, e)
 }
 
+/// The TLS handshake, with the connector built once per client from its TLS options. The name
+/// checked against the certificate (and sent in SNI) is the configured server name, or the host.
 #[cfg(feature = "tls")]
 fn wrap_tls(info: &ConnectionInfo, host: &str, tcp: TcpStream) -> Result<Stream> {
-    let connector = native_tls::TlsConnector::new()?;
-    let tls = connector.connect(host, tcp).map_err(|e| match e {
-        native_tls::HandshakeError::Failure(e) => Error::Tls(e),
+    let addr = info.addr.to_string();
+    let connector = info.tls.connector(&addr)?;
+    let name = info.tls.server_name.as_deref().unwrap_or(host);
+    let tls = connector.connect(name, tcp).map_err(|e| match e {
+        native_tls::HandshakeError::Failure(e) => Error::Tls {
+            reason: crate::info::handshake_reason(&e, name),
+            addr,
+            source: Some(e.into()),
+        },
         native_tls::HandshakeError::WouldBlock(_) => {
             connect_failure(info, io::ErrorKind::TimedOut.into())
         }

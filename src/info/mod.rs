@@ -6,8 +6,14 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod tls;
 mod url;
 
+pub(crate) use tls::TlsOptions;
+#[cfg(feature = "tls")]
+pub(crate) use tls::{alert_reason, handshake_reason};
+#[cfg(feature = "tls")]
+pub(crate) use tls::{ClientCert, Pem};
 use url::parse_url;
 
 /// The protocol version spoken on a connection.
@@ -120,7 +126,10 @@ impl fmt::Debug for Password {
 /// the same rule for a user name without a password). An unknown parameter is an error, so a
 /// typo is not silently ignored.
 ///
-/// Its `Debug` output shows `******` for the password.
+/// TLS certificates, the server name and verification are set with the `tls_*` methods of
+/// [`ClientBuilder`](crate::ClientBuilder) (`docs/tls.md`).
+///
+/// Its `Debug` output shows `******` for the password and for private key bytes.
 ///
 /// # Example
 ///
@@ -152,6 +161,8 @@ pub struct ConnectionInfo {
     pub(crate) limits: Limits,
     /// A cluster replica's connection: `READONLY` in the handshake, so that it serves reads.
     pub(crate) cluster_readonly: bool,
+    /// Certificates, SNI name and verification for `rediss://` (see `info/tls.rs`).
+    pub(crate) tls: TlsOptions,
 }
 
 /// Defaults to 10 seconds: a connect should not hang on an unreachable host.
@@ -189,6 +200,7 @@ impl Default for ConnectionInfo {
             client_name: None,
             limits: Limits::default(),
             cluster_readonly: false,
+            tls: TlsOptions::default(),
         }
     }
 }
