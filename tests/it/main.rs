@@ -8,3 +8,5 @@ mod faults;
 mod hostile;
 mod pipeline;
 mod script;
+#[cfg(feature = "tls")]
+mod tls;
