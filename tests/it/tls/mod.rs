@@ -235,21 +235,28 @@ fn tls_capable() -> Result<(), String> {
                 .args(tls_args(certs, port, "server", "no"))
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
-                .stderr(Stdio::null())
+                .stderr(Stdio::piped())
                 .spawn()
                 .map_err(|e| format!("cannot run {}: {e}", binary()))?;
             let deadline = Instant::now() + Duration::from_secs(5);
             let verdict = loop {
                 if let Ok(Some(_)) = child.try_wait() {
+                    // A server without TLS says why last: Valkey's log line "Failed finding
+                    // TLS support", Redis 6.2's config error "Bad directive" on stderr.
                     let mut log = String::new();
                     if let Some(mut out) = child.stdout.take() {
                         let _ = std::io::Read::read_to_string(&mut out, &mut log);
                     }
-                    let last = log.lines().rev().find(|l| !l.trim().is_empty());
-                    break Err(format!(
-                        "the server does not start with --tls-port (built without TLS?): {}",
-                        last.unwrap_or("no output").trim()
-                    ));
+                    if let Some(mut err) = child.stderr.take() {
+                        let _ = std::io::Read::read_to_string(&mut err, &mut log);
+                    }
+                    let why = log
+                        .lines()
+                        .map(|l| l.split_once("# ").map_or(l, |(_, text)| text).trim())
+                        .filter(|l| !l.is_empty() && !l.starts_with(">>>") && !l.starts_with("***"))
+                        .last()
+                        .unwrap_or("no output");
+                    break Err(format!("the server has no TLS support ({why})"));
                 }
                 if TcpStream::connect(("127.0.0.1", port)).is_ok() {
                     break Ok(());
