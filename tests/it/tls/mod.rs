@@ -253,8 +253,8 @@ fn tls_capable() -> Result<(), String> {
                     let why = log
                         .lines()
                         .map(|l| l.split_once("# ").map_or(l, |(_, text)| text).trim())
-                        .filter(|l| !l.is_empty() && !l.starts_with(">>>") && !l.starts_with("***"))
-                        .last()
+                        .rev()
+                        .find(|l| !l.is_empty() && !l.starts_with(">>>") && !l.starts_with("***"))
                         .unwrap_or("no output");
                     break Err(format!("the server has no TLS support ({why})"));
                 }
