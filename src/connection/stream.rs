@@ -30,11 +30,21 @@ impl Stream {
                     let interval = (idle / 4).max(Duration::from_secs(1));
                     super::sys::set_keepalive(&tcp, idle, interval, 3).map_err(failed)?;
                 }
+                if *tls {
+                    // The TLS handshake is part of connecting: the connect timeout bounds it
+                    // (a plain port never answers a ClientHello).
+                    tcp.set_read_timeout(info.connect_timeout).map_err(failed)?;
+                    tcp.set_write_timeout(info.connect_timeout)
+                        .map_err(failed)?;
+                    let stream = wrap_tls(info, host, tcp)?;
+                    stream.set_read_timeout(info.read_timeout).map_err(failed)?;
+                    stream
+                        .set_write_timeout(info.write_timeout)
+                        .map_err(failed)?;
+                    return Ok(stream);
+                }
                 tcp.set_read_timeout(info.read_timeout).map_err(failed)?;
                 tcp.set_write_timeout(info.write_timeout).map_err(failed)?;
-                if *tls {
-                    return wrap_tls(info, host, tcp);
-                }
                 Ok(Stream::Tcp(tcp))
             }
             #[cfg(unix)]

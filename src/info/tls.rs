@@ -217,6 +217,10 @@ mod connector {
             "the server's certificate is not signed by a trusted CA (add its CA with \
              tls_ca_file or tls_ca_pem)"
                 .to_string()
+        } else if text.contains("wrong version number") || text.contains("packet length too long") {
+            "the server did not answer in TLS (is this its TLS port? Redis serves TLS on its \
+             tls-port)"
+                .to_string()
         } else if text.contains("certificate required") || text.contains("handshake failure") {
             "the server refused the handshake; it may require a client certificate \
              (tls-auth-clients yes: set one with tls_client_cert_files)"

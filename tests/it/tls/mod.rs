@@ -294,6 +294,11 @@ impl TlsServer {
             .connect_retry_budget(Duration::ZERO)
     }
 
+    /// The server's plain (non-TLS) port.
+    pub fn plain_port(&self) -> u16 {
+        self._server.port()
+    }
+
     pub fn client(&self) -> Client {
         self.builder().build()
     }

@@ -2,7 +2,10 @@
 //! certificate refused with [`Error::Tls`] naming the server, and the development opt-out.
 
 use super::tls_server;
-use redline::{Commands, Error, Protocol};
+use redline::{Commands, Error, Operation, Protocol};
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
 
 fn tls_reason(err: &Error) -> &str {
     match err {
@@ -113,4 +116,46 @@ fn an_unreadable_file_is_an_error_naming_it_at_connect() {
     assert!(tls_reason(&err).contains("cannot be used"), "{err}");
     let body = key.lines().nth(1).unwrap();
     assert!(!format!("{err} {err:?}").contains(body));
+}
+
+#[test]
+fn tls_to_a_plain_port_times_out_within_the_connect_timeout() {
+    let server = tls_server!("server", "no");
+    let url = format!("rediss://127.0.0.1:{}", server.plain_port());
+    let started = Instant::now();
+    let err = redline::ClientBuilder::from_url(&url)
+        .unwrap()
+        .connect_timeout(Some(Duration::from_millis(300)))
+        .read_timeout(Some(Duration::from_secs(30)))
+        .build()
+        .ping()
+        .unwrap_err();
+    // A plain Redis port waits for a newline that a ClientHello does not hold.
+    assert!(
+        matches!(err, Error::Timeout { op: Operation::Connect, limit, .. } if limit == Duration::from_millis(300)),
+        "{err:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn a_server_answering_in_plain_text_is_said_not_to_speak_tls() {
+    // A scripted peer (not Redis): it answers the ClientHello with a RESP error at once.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let peer = std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap();
+        let mut hello = [0u8; 512];
+        let _ = socket.read(&mut hello);
+        let _ = socket.write_all(b"-ERR unknown command\r\n");
+        std::thread::sleep(Duration::from_millis(200));
+    });
+    let err = redline::ClientBuilder::from_url(&format!("rediss://127.0.0.1:{port}"))
+        .unwrap()
+        .connect_retry_budget(Duration::ZERO)
+        .build()
+        .ping()
+        .unwrap_err();
+    assert!(tls_reason(&err).contains("did not answer in TLS"), "{err}");
+    peer.join().unwrap();
 }
