@@ -50,9 +50,7 @@ impl Inner {
         }
         Error::Protocol { addr, op, source }
     }
-}
 
-impl Inner {
     /// A TLS server that refuses the client's certificate (or its lack of one) after the
     /// handshake sends an alert and closes: the first write may then fail with a reset before
     /// the alert is read. The alert still waits in the socket's buffer; read it, so that the
