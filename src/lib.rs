@@ -151,7 +151,9 @@
 
 //! # Features
 //!
-//! - `tls`: `rediss://` through `native-tls` (off by default; a plain build needs no OpenSSL).
+//! - `tls`: `rediss://` through `native-tls` (off by default; a plain build needs no OpenSSL),
+//!   with the CA, client certificate and server name set by `ClientBuilder`'s `tls_*` methods
+//!   (`docs/tls.md`).
 //!
 //! # Versioning and MSRV
 //!

@@ -11,6 +11,9 @@
 //! Then the cluster section (issue 18, `cluster.rs`): a 3-primary cluster of its own, redline's
 //! `ClusterClient` against redis-rs's sync cluster client. `--cluster-only` runs just that.
 //!
+//! Then the TLS section (issue 19, `tls.rs`, with `--features tls`): pipelined SET and GET of
+//! 16 MiB over TLS against redis-rs with `tls-native-tls`. `--tls-only` runs just that.
+//!
 //! Environment: `REDIS_SERVER_BIN` (default `redis-server`), `REDIS_BENCHMARK_BIN` (default
 //! `redis-benchmark`; its ceilings are skipped with a note when it is absent).
 
@@ -49,6 +52,8 @@ mod report;
 mod rl;
 mod rr;
 mod server;
+#[cfg(feature = "tls")]
+mod tls;
 
 use report::{Id, Table};
 
@@ -229,10 +234,15 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
     let cluster_only = args.iter().any(|a| a == "--cluster-only");
+    let tls_only = args.iter().any(|a| a == "--tls-only");
     let outcome = if cluster_only {
         cluster::run(quick)
+    } else if tls_only {
+        run_tls(quick)
     } else {
-        run(quick).and_then(|()| cluster::run(quick))
+        run(quick)
+            .and_then(|()| cluster::run(quick))
+            .and_then(|()| run_tls(quick))
     };
     let code = match outcome {
         Ok(()) => 0,
@@ -243,6 +253,18 @@ fn main() {
     };
     // The server has been killed by then: `run` owns it.
     std::process::exit(code);
+}
+
+/// The TLS section, which needs redline's `tls` feature (`--features tls`).
+fn run_tls(quick: bool) -> Res<()> {
+    #[cfg(feature = "tls")]
+    return tls::run(quick);
+    #[cfg(not(feature = "tls"))]
+    {
+        let _ = quick;
+        println!("\n## TLS\n\nSkipped: run with `--features tls` for the TLS section.");
+        Ok(())
+    }
 }
 
 fn run(quick: bool) -> Res<()> {

@@ -16,6 +16,11 @@ pub struct Server {
 
 impl Server {
     pub fn start() -> Res<Server> {
+        Server::start_with(&[])
+    }
+
+    /// A server with extra arguments (the TLS section's `--tls-port ...`).
+    pub fn start_with(extra: &[String]) -> Res<Server> {
         let bin = std::env::var("REDIS_SERVER_BIN").unwrap_or_else(|_| "redis-server".into());
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -28,6 +33,7 @@ impl Server {
             .arg(dir.path())
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
             .args(["--loglevel", "warning"])
+            .args(extra)
             .arg("--logfile")
             .arg(dir.path().join("redis.log"))
             .stdout(Stdio::null())

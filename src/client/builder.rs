@@ -393,6 +393,10 @@ impl ClientBuilder {
     }
 }
 
+// In its own file, a child of this module so that it reaches the private settings.
+#[path = "tls_options.rs"]
+mod tls_options;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -117,7 +117,8 @@ impl ClusterClientBuilder {
 
     /// The settings of every node's connections (the builder's host, port and database are
     /// not used: a cluster has database 0 only). Without it, the first seed URL's settings
-    /// apply to every node.
+    /// apply to every node. With `rediss://` seeds every node is reached over TLS, on the TLS
+    /// port it announces; the certificates to use (`tls_ca_file`, ...) go in these settings.
     ///
     /// # Example
     ///
@@ -229,9 +230,16 @@ impl ClusterClientBuilder {
                 "a cluster client needs a seed node",
             ));
         };
-        let template = self
-            .connections
-            .unwrap_or_else(|| ClientBuilder::from_info(first_info));
+        // `rediss://` seeds make every node's connections TLS, also with settings given in
+        // code (which carry the certificates).
+        let seed_tls = matches!(first_info.addr(), Addr::Tcp { tls: true, .. });
+        let template = match self.connections {
+            Some(settings) => {
+                let tls = seed_tls || matches!(settings.info().addr(), Addr::Tcp { tls: true, .. });
+                settings.with_tls(tls)
+            }
+            None => ClientBuilder::from_info(first_info),
+        };
         if template.info().db() != 0 {
             return Err(Error::invalid_argument(
                 "a cluster has database 0 only; remove the /db from the URL",

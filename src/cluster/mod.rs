@@ -175,6 +175,7 @@ impl ClusterClient {
         cmd: &Cmd,
     ) -> Result<Vec<(Addr, Result<T>)>> {
         let view = self.shared.view()?;
+        let tls = self.shared.tls();
         Ok(self
             .send_to_each(&view, nodes, cmd)
             .into_iter()
@@ -182,7 +183,7 @@ impl ClusterClient {
                 let addr = Addr::Tcp {
                     host: node.host,
                     port: node.port,
-                    tls: false,
+                    tls,
                 };
                 (addr, reply.and_then(T::from_value))
             })

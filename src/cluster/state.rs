@@ -12,6 +12,7 @@ use super::topology::{self, NodeAddr, Shard, Topology};
 use crate::client::{Client, ClientBuilder};
 use crate::cmd::cmd;
 use crate::error::{Error, Result, ServerErrorKind};
+use crate::info::Addr;
 use crate::target::ConnectionLike;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -50,6 +51,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
+    /// Whether the nodes are reached over TLS.
+    pub(crate) fn tls(&self) -> bool {
+        matches!(self.template.info().addr(), Addr::Tcp { tls: true, .. })
+    }
+
     pub(crate) fn new(
         seeds: Vec<NodeAddr>,
         template: ClientBuilder,
@@ -230,7 +236,10 @@ impl Shared {
 /// `CLUSTER SHARDS` (Redis 7+), or `CLUSTER SLOTS` from a server that does not know it.
 fn fetch_topology(client: &Client, host: &str) -> Result<Topology> {
     match client.req(cmd("CLUSTER").arg("SHARDS")) {
-        Ok(reply) => topology::from_shards(reply, host),
+        Ok(reply) => {
+            let tls = matches!(client.connection_info().addr(), Addr::Tcp { tls: true, .. });
+            topology::from_shards(reply, host, tls)
+        }
         // Redis 6 has no SHARDS; an ACL user may be allowed only SLOTS (on 6.2 the only way
         // to allow part of CLUSTER is by subcommand).
         Err(e)

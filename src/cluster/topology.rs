@@ -89,8 +89,9 @@ fn malformed(what: &str) -> Error {
 }
 
 /// Parses a `CLUSTER SHARDS` reply (RESP2 flat key-value arrays or RESP3 maps). `asked` is
-/// the host the command went to, used for a node whose endpoint is unknown (`?` or empty).
-pub(crate) fn from_shards(reply: Value, asked: &str) -> Result<Topology> {
+/// the host the command went to, used for a node whose endpoint is unknown (`?` or empty);
+/// `tls` picks each node's `tls-port` over its `port` (`tls-cluster yes` lists both).
+pub(crate) fn from_shards(reply: Value, asked: &str, tls: bool) -> Result<Topology> {
     let mut topology = Topology::new();
     for shard in array(reply)? {
         let mut ranges = Vec::new();
@@ -110,7 +111,7 @@ pub(crate) fn from_shards(reply: Value, asked: &str) -> Result<Topology> {
                 }
                 Some("nodes") => {
                     for node in array(value)? {
-                        let node = shard_node(node, asked)?;
+                        let node = shard_node(node, asked, tls)?;
                         match (node.primary, node.usable) {
                             (true, _) => primary = Some(node.addr),
                             (false, true) => replicas.push(node.addr),
@@ -140,7 +141,7 @@ struct ShardNode {
     usable: bool,
 }
 
-fn shard_node(node: Value, asked: &str) -> Result<ShardNode> {
+fn shard_node(node: Value, asked: &str, tls: bool) -> Result<ShardNode> {
     let (mut endpoint, mut ip, mut port, mut tls_port) = (None, None, None, None);
     let (mut primary, mut usable) = (false, true);
     for (key, value) in pairs(node)? {
@@ -154,9 +155,15 @@ fn shard_node(node: Value, asked: &str) -> Result<ShardNode> {
             _ => {}
         }
     }
-    // TLS is the TLS issue's business; a TLS-only node announces only `tls-port`.
-    let port = port
-        .or(tls_port)
+    // A node lists `port` for plain clients and `tls-port` for TLS ones; one with a single
+    // kind of listener lists only that one, which is then the only way in.
+    let (preferred, other) = if tls {
+        (tls_port, port)
+    } else {
+        (port, tls_port)
+    };
+    let port = preferred
+        .or(other)
         .ok_or_else(|| malformed("a node without a port"))?;
     Ok(ShardNode {
         addr: NodeAddr {
@@ -169,6 +176,7 @@ fn shard_node(node: Value, asked: &str) -> Result<ShardNode> {
 }
 
 /// Parses a `CLUSTER SLOTS` reply: `[start, end, [host, port, id, ...], replicas...]` per range.
+/// Over a TLS connection to a `tls-cluster yes` node, `port` is the TLS port.
 pub(crate) fn from_slots(reply: Value, asked: &str) -> Result<Topology> {
     let mut topology = Topology::new();
     for range in array(reply)? {

@@ -15,6 +15,8 @@ impl Inner {
     #[cold]
     pub(super) fn io_failure(&mut self, e: io::Error, op: Operation) -> Error {
         self.broken = true;
+        #[cfg(feature = "tls")]
+        let e = self.tls_alert_instead(e);
         let limit = self.deadlines.limit(op == Operation::Write);
         io_error(self.addr.to_string(), op, limit, e)
     }
@@ -48,10 +50,45 @@ impl Inner {
         }
         Error::Protocol { addr, op, source }
     }
+
+    /// A TLS server that refuses the client's certificate (or its lack of one) after the
+    /// handshake sends an alert and closes: the first write may then fail with a reset before
+    /// the alert is read. The alert still waits in the socket's buffer; read it, so that the
+    /// error says why. Only before anything was heard on the connection.
+    #[cfg(feature = "tls")]
+    #[cold]
+    fn tls_alert_instead(&mut self, e: io::Error) -> io::Error {
+        use std::io::Read;
+        let hung_up = matches!(
+            e.kind(),
+            io::ErrorKind::ConnectionReset
+                | io::ErrorKind::BrokenPipe
+                | io::ErrorKind::ConnectionAborted
+                | io::ErrorKind::UnexpectedEof
+        );
+        if !hung_up || self.heard || !matches!(self.stream, super::stream::Stream::Tls(_)) {
+            return e;
+        }
+        let mut byte = [0u8; 1];
+        match self.stream.read(&mut byte) {
+            Err(alert) if crate::info::alert_reason(&alert).is_some() => alert,
+            _ => e,
+        }
+    }
 }
 
 /// A failed socket call as an error: a timeout (with the `limit` that ran out) or an I/O error.
 pub(super) fn io_error(addr: String, op: Operation, limit: Duration, e: io::Error) -> Error {
+    // A TLS 1.3 server checks the client's certificate after the handshake, so its refusal
+    // arrives as an alert at the first read: said in words, not as an OpenSSL code.
+    #[cfg(feature = "tls")]
+    if let Some(reason) = crate::info::alert_reason(&e) {
+        return Error::Tls {
+            addr,
+            reason,
+            source: Some(e.into()),
+        };
+    }
     if matches!(
         e.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut

@@ -30,11 +30,21 @@ impl Stream {
                     let interval = (idle / 4).max(Duration::from_secs(1));
                     super::sys::set_keepalive(&tcp, idle, interval, 3).map_err(failed)?;
                 }
+                if *tls {
+                    // The TLS handshake is part of connecting: the connect timeout bounds it
+                    // (a plain port never answers a ClientHello).
+                    tcp.set_read_timeout(info.connect_timeout).map_err(failed)?;
+                    tcp.set_write_timeout(info.connect_timeout)
+                        .map_err(failed)?;
+                    let stream = wrap_tls(info, host, tcp)?;
+                    stream.set_read_timeout(info.read_timeout).map_err(failed)?;
+                    stream
+                        .set_write_timeout(info.write_timeout)
+                        .map_err(failed)?;
+                    return Ok(stream);
+                }
                 tcp.set_read_timeout(info.read_timeout).map_err(failed)?;
                 tcp.set_write_timeout(info.write_timeout).map_err(failed)?;
-                if *tls {
-                    return wrap_tls(info, host, tcp);
-                }
                 Ok(Stream::Tcp(tcp))
             }
             #[cfg(unix)]
@@ -171,11 +181,19 @@ fn connect_failure(info: &ConnectionInfo, e: io::Error) -> Error {
     super::errors::io_error(info.addr.to_string(), Operation::Connect, limit, e)
 }
 
+/// The TLS handshake, with the connector built once per client from its TLS options. The name
+/// checked against the certificate (and sent in SNI) is the configured server name, or the host.
 #[cfg(feature = "tls")]
 fn wrap_tls(info: &ConnectionInfo, host: &str, tcp: TcpStream) -> Result<Stream> {
-    let connector = native_tls::TlsConnector::new()?;
-    let tls = connector.connect(host, tcp).map_err(|e| match e {
-        native_tls::HandshakeError::Failure(e) => Error::Tls(e),
+    let addr = info.addr.to_string();
+    let connector = info.tls.connector(&addr)?;
+    let name = info.tls.server_name.as_deref().unwrap_or(host);
+    let tls = connector.connect(name, tcp).map_err(|e| match e {
+        native_tls::HandshakeError::Failure(e) => Error::Tls {
+            reason: crate::info::handshake_reason(&e, name),
+            addr,
+            source: Some(e.into()),
+        },
         native_tls::HandshakeError::WouldBlock(_) => {
             connect_failure(info, io::ErrorKind::TimedOut.into())
         }

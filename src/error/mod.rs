@@ -152,12 +152,24 @@ pub enum Error {
     /// `rediss://` or another TLS setting was used but the `tls` feature is off.
     #[error("TLS was asked for, but redline was built without the `tls` feature")]
     TlsNotEnabled,
-    /// The TLS handshake or configuration failed.
+    /// TLS failed: the handshake (a certificate not trusted, not for this host, expired), a
+    /// certificate or key file that cannot be read or used, or an alert the server sent (it
+    /// requires a client certificate). `reason` says which, and what to set; it never holds
+    /// key bytes. The connection, if any, is discarded.
     ///
-    /// *Note:* the wrapped `native_tls` type is not part of redline's semver API.
+    /// *Note:* the type of `source` (often a `native_tls` error) is not part of redline's semver
+    /// API.
     #[cfg(feature = "tls")]
-    #[error("tls error: {0}")]
-    Tls(#[from] native_tls::Error),
+    #[error("{addr}: TLS: {reason}")]
+    Tls {
+        /// The server, as `rediss://host:port`.
+        addr: String,
+        /// What went wrong, in words.
+        reason: String,
+        /// The underlying error (TLS library or file system), if any.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
     /// A [`Subscriber`](crate::Subscriber)'s connection was lost and has been restored, with
     /// every subscription: messages published in between were missed. Reported once; reading
     /// on is fine.
@@ -415,6 +427,8 @@ impl Error {
             | Error::Protocol { .. }
             | Error::NotRedis { .. }
             | Error::Broken => true,
+            #[cfg(feature = "tls")]
+            Error::Tls { .. } => true,
             Error::Pipeline { source, .. } => source.is_connection_broken(),
             _ => false,
         }
@@ -446,6 +460,8 @@ impl Error {
             | Error::NotRedis { addr, .. }
             | Error::Auth { addr, .. }
             | Error::Credentials { addr, .. } => Some(addr),
+            #[cfg(feature = "tls")]
+            Error::Tls { addr, .. } => Some(addr),
             Error::Pipeline { source, .. } => source.server_addr(),
             _ => None,
         }

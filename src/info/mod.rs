@@ -7,10 +7,16 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 mod credentials;
+mod tls;
 mod url;
 
 pub(crate) use credentials::SharedProvider;
 pub use credentials::{Credentials, CredentialsError, CredentialsProvider};
+pub(crate) use tls::TlsOptions;
+#[cfg(feature = "tls")]
+pub(crate) use tls::{alert_reason, handshake_reason};
+#[cfg(feature = "tls")]
+pub(crate) use tls::{ClientCert, Pem};
 use url::parse_url;
 
 /// The protocol version spoken on a connection.
@@ -125,9 +131,11 @@ impl fmt::Debug for Password {
 ///
 /// Credentials that rotate come from a [`CredentialsProvider`] instead, set with
 /// [`ClientBuilder::credentials_provider`](crate::ClientBuilder::credentials_provider) and
-/// asked for each new connection (see `docs/auth.md`).
+/// asked for each new connection (see `docs/auth.md`). TLS certificates, the server name and
+/// verification are set with the `tls_*` methods of [`ClientBuilder`](crate::ClientBuilder)
+/// (`docs/tls.md`).
 ///
-/// Its `Debug` output shows `******` for the password.
+/// Its `Debug` output shows `******` for the password and for private key bytes.
 ///
 /// # Example
 ///
@@ -161,6 +169,8 @@ pub struct ConnectionInfo {
     pub(crate) limits: Limits,
     /// A cluster replica's connection: `READONLY` in the handshake, so that it serves reads.
     pub(crate) cluster_readonly: bool,
+    /// Certificates, SNI name and verification for `rediss://` (see `info/tls.rs`).
+    pub(crate) tls: TlsOptions,
 }
 
 /// Defaults to 10 seconds: a connect should not hang on an unreachable host.
@@ -199,6 +209,7 @@ impl Default for ConnectionInfo {
             client_name: None,
             limits: Limits::default(),
             cluster_readonly: false,
+            tls: TlsOptions::default(),
         }
     }
 }

@@ -10,3 +10,5 @@ mod hostile;
 mod pipeline;
 mod pubsub;
 mod script;
+#[cfg(feature = "tls")]
+mod tls;

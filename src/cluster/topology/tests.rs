@@ -48,7 +48,7 @@ fn check_three_primaries(topology: &Topology) {
 #[test]
 fn cluster_shards_in_both_protocols() {
     for reply in [nth(SHARDS_RESP2, 0), nth(HELLO_SHARDS_RESP3, 1)] {
-        let topology = from_shards(reply, "10.0.0.1").unwrap();
+        let topology = from_shards(reply, "10.0.0.1", false).unwrap();
         check_three_primaries(&topology);
     }
 }
@@ -107,7 +107,7 @@ fn an_unknown_endpoint_is_the_host_asked_and_failed_replicas_are_left_out() {
             ),
         ]),
     ]);
-    let topology = from_shards(reply, "seed.local").unwrap();
+    let topology = from_shards(reply, "seed.local", false).unwrap();
     assert_eq!(topology.shards.len(), 1);
     let shard = topology.shard_of(0).unwrap();
     assert_eq!(
@@ -185,7 +185,7 @@ fn malformed_replies_are_errors_not_panics() {
         (bulk("slots"), Value::Array(vec![Value::Int(0)])),
         (bulk("nodes"), Value::Array(vec![])),
     ])]);
-    assert!(from_shards(odd_bounds, "s").is_err());
+    assert!(from_shards(odd_bounds, "s", false).is_err());
     let no_primary = Value::Array(vec![Value::Map(vec![
         (
             bulk("slots"),
@@ -193,6 +193,41 @@ fn malformed_replies_are_errors_not_panics() {
         ),
         (bulk("nodes"), Value::Array(vec![])),
     ])]);
-    assert!(from_shards(no_primary, "s").is_err());
-    assert!(from_shards(Value::Array(vec![Value::Int(3)]), "s").is_err());
+    assert!(from_shards(no_primary, "s", false).is_err());
+    assert!(from_shards(Value::Array(vec![Value::Int(3)]), "s", false).is_err());
+}
+
+#[test]
+fn a_tls_client_takes_the_tls_port_and_a_plain_one_the_plain_port() {
+    let node = |keys: &[(&str, i64)]| {
+        let mut fields = vec![
+            (bulk("endpoint"), bulk("10.0.0.1")),
+            (bulk("role"), bulk("master")),
+        ];
+        fields.extend(keys.iter().map(|&(k, v)| (bulk(k), Value::Int(v))));
+        Value::Map(fields)
+    };
+    let shards = |n: Value| {
+        Value::Array(vec![Value::Map(vec![
+            (
+                bulk("slots"),
+                Value::Array(vec![Value::Int(0), Value::Int(16383)]),
+            ),
+            (bulk("nodes"), Value::Array(vec![n])),
+        ])])
+    };
+    let port_of = |reply: Value, tls: bool| {
+        from_shards(reply, "s", tls)
+            .unwrap()
+            .shard_of(0)
+            .unwrap()
+            .primary
+            .port
+    };
+    let both = || node(&[("port", 7000), ("tls-port", 8000)]);
+    assert_eq!(port_of(shards(both()), true), 8000);
+    assert_eq!(port_of(shards(both()), false), 7000);
+    // A node with one kind of listener only.
+    assert_eq!(port_of(shards(node(&[("tls-port", 8000)])), false), 8000);
+    assert_eq!(port_of(shards(node(&[("port", 7000)])), true), 7000);
 }

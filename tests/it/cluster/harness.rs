@@ -58,6 +58,17 @@ impl RedisCluster {
     }
 
     pub fn start_with(primaries: usize, per_primary: usize) -> RedisCluster {
+        RedisCluster::start_with_args(primaries, per_primary, |_| Vec::new())
+    }
+
+    /// Like [`RedisCluster::start_with`], each node also given `extra(port)` arguments (the
+    /// TLS tests add a TLS port). A node that does not start (a port taken) is tried again on
+    /// other ports.
+    pub fn start_with_args(
+        primaries: usize,
+        per_primary: usize,
+        extra: impl Fn(u16) -> Vec<String>,
+    ) -> RedisCluster {
         let mut seed = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64)
@@ -66,20 +77,23 @@ impl RedisCluster {
         let mut nodes = Vec::new();
         while nodes.len() < count {
             let port = free_port_pair(&mut seed);
-            if let Some(server) = RedisServer::start_on_port(
-                port,
-                &[
-                    "--cluster-enabled",
-                    "yes",
-                    "--cluster-config-file",
-                    "nodes.conf",
-                    "--cluster-node-timeout",
-                    "1000",
-                    // A spinning script answers SCRIPT KILL after 100 ms, not 5 s.
-                    "--lua-time-limit",
-                    "100",
-                ],
-            ) {
+            let mut args: Vec<String> = [
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                "nodes.conf",
+                "--cluster-node-timeout",
+                "1000",
+                // A spinning script answers SCRIPT KILL after 100 ms, not 5 s.
+                "--lua-time-limit",
+                "100",
+            ]
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+            args.extend(extra(port));
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            if let Some(server) = RedisServer::start_on_port(port, &args) {
                 nodes.push(server);
             }
         }

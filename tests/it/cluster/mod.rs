@@ -2,7 +2,7 @@
 //! pipelines through `ClusterClient`.
 
 mod failover;
-pub(crate) mod harness;
+pub mod harness;
 mod pipelines;
 mod resharding;
 mod routing;
