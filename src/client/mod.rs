@@ -155,7 +155,7 @@ impl Client {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn subscriber(&self) -> Result<crate::Subscriber> {
-        crate::pubsub::Subscriber::new(self.clone())
+        crate::pubsub::Subscriber::new(Box::new(self.clone()))
     }
 
     /// Sends one command on a pooled connection and converts its reply.

@@ -14,6 +14,7 @@ mod fanout;
 mod fields;
 mod keys;
 mod pipeline;
+mod pubsub;
 mod route;
 mod scan;
 mod slot;

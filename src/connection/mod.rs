@@ -25,6 +25,7 @@ mod sys;
 mod wire;
 
 use deadline::Deadlines;
+pub(crate) use pushes::recv_any_of;
 pub(crate) use reader::Reader;
 pub(crate) use scripts::ScriptCache;
 use stream::Stream;

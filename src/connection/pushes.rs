@@ -148,3 +148,93 @@ impl Inner {
         self.recv_any().map(Some)
     }
 }
+
+/// Reads the next frame from whichever of `conns` has one first, waiting at most `wait` for
+/// one to start (`None`: for ever): its index and the frame, or the error of the connection
+/// that failed; `None` when the time ran out. For a Pub/Sub subscriber holding connections to
+/// several cluster nodes, without a thread per connection. On Linux one `poll` waits on
+/// every plain socket; over TLS (whose buffered records a socket wait cannot see) or
+/// elsewhere the connections are tried in turn, a few milliseconds each.
+pub(crate) fn recv_any_of(
+    conns: &[&Connection],
+    wait: Option<Duration>,
+) -> Option<(usize, Result<Value>)> {
+    const SLICE: Duration = Duration::from_millis(5);
+    let deadline = wait.and_then(|w| std::time::Instant::now().checked_add(w));
+    let left = || deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
+    loop {
+        // A frame already here, or part of one.
+        for (i, conn) in conns.iter().enumerate() {
+            if conn.has_buffered() {
+                match conn.recv_timeout(Some(Duration::ZERO)) {
+                    Ok(Some(frame)) => return Some((i, Ok(frame))),
+                    Ok(None) => {}
+                    Err(e) => return Some((i, Err(e))),
+                }
+            }
+        }
+        if left() == Some(Duration::ZERO) {
+            return None;
+        }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            let fds: Option<Vec<std::os::fd::RawFd>> = conns.iter().map(|c| c.raw_fd()).collect();
+            if let Some(fds) = fds {
+                let ready = match super::sys::wait_readable(&fds, left()) {
+                    Ok(ready) => ready,
+                    Err(e) => {
+                        let failed = conns.first().map(|c| c.wait_failure(e));
+                        return failed.map(|e| (0, Err(e)));
+                    }
+                };
+                for (i, _) in ready.iter().enumerate().filter(|(_, r)| **r) {
+                    match conns[i].recv_timeout(Some(Duration::ZERO)) {
+                        Ok(Some(frame)) => return Some((i, Ok(frame))),
+                        Ok(None) => {}
+                        Err(e) => return Some((i, Err(e))),
+                    }
+                }
+                continue;
+            }
+        }
+        for (i, conn) in conns.iter().enumerate() {
+            let slice = left().map_or(SLICE, |l| l.min(SLICE));
+            match conn.recv_timeout(Some(slice)) {
+                Ok(Some(frame)) => return Some((i, Ok(frame))),
+                Ok(None) => {}
+                Err(e) => return Some((i, Err(e))),
+            }
+        }
+    }
+}
+
+impl Connection {
+    /// Whether a frame, or part of one, is already read (kept pushes, buffered bytes).
+    fn has_buffered(&self) -> bool {
+        self.inner
+            .try_borrow()
+            .is_ok_and(|i| !i.pushes.is_empty() || i.rpos != i.rend || !i.decoder.is_idle())
+    }
+
+    /// The plain socket's descriptor, for a wait on several; `None` over TLS.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn raw_fd(&self) -> Option<std::os::fd::RawFd> {
+        use std::os::fd::AsRawFd;
+        let inner = self.inner.try_borrow().ok()?;
+        match &inner.stream {
+            super::stream::Stream::Tcp(s) => Some(s.as_raw_fd()),
+            super::stream::Stream::Unix(s) => Some(s.as_raw_fd()),
+            #[cfg(feature = "tls")]
+            super::stream::Stream::Tls(_) => None,
+        }
+    }
+
+    /// A failed wait on several sockets, reported as this connection's read failure.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn wait_failure(&self, e: io::Error) -> crate::error::Error {
+        match self.inner.try_borrow_mut() {
+            Ok(mut inner) => inner.io_failure(e, Operation::Read),
+            Err(_) => crate::error::Error::Broken,
+        }
+    }
+}

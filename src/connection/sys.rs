@@ -1,10 +1,11 @@
-//! The two socket calls std does not offer: a non-blocking read in one system call, and TCP
-//! keepalive with its timings. The only `unsafe` code in the crate, and Linux only: elsewhere
+//! The socket calls std does not offer: a non-blocking read in one system call, TCP
+//! keepalive with its timings, and a wait for the first of several sockets to be readable
+//! (`poll`, for a Pub/Sub subscriber with connections to several cluster nodes). The only `unsafe` code in the crate, and Linux only: elsewhere
 //! the probe takes the portable three-call path and keepalive is left to the system.
 //!
-//! Both call the C library std already links (no dependency is added). Each call passes a
-//! file descriptor the caller's live socket owns and a pointer and length from one Rust
-//! buffer or `c_int`, so nothing outlives the call and nothing is written past the buffer.
+//! They call the C library std already links (no dependency is added). Each call passes file
+//! descriptors the caller's live sockets own and a pointer and length from one Rust buffer,
+//! `c_int` or slice, so nothing outlives the call and nothing is written past the buffer.
 
 #![allow(unsafe_code)]
 
@@ -23,7 +24,18 @@ const TCP_KEEPCNT: c_int = 6;
 const MSG_PEEK: c_int = 0x2;
 const MSG_DONTWAIT: c_int = 0x40;
 
+const POLLIN: i16 = 0x1;
+
+/// `struct pollfd`.
+#[repr(C)]
+struct PollFd {
+    fd: c_int,
+    events: i16,
+    revents: i16,
+}
+
 extern "C" {
+    fn poll(fds: *mut PollFd, nfds: std::ffi::c_ulong, timeout: c_int) -> c_int;
     fn recv(fd: c_int, buf: *mut c_void, len: usize, flags: c_int) -> isize;
     fn setsockopt(fd: c_int, level: c_int, name: c_int, value: *const c_void, len: u32) -> c_int;
 }
@@ -56,6 +68,45 @@ pub(super) fn read_waiting(
             io::ErrorKind::WouldBlock => return Ok(None),
             io::ErrorKind::Interrupted => continue,
             _ => return Err(e),
+        }
+    }
+}
+
+/// Waits until one of `sockets` is readable (data, or the peer closed), at most `timeout`
+/// (`None`: for ever): which are, all false when the time ran out.
+pub(super) fn wait_readable(
+    sockets: &[std::os::fd::RawFd],
+    timeout: Option<Duration>,
+) -> io::Result<Vec<bool>> {
+    let mut fds: Vec<PollFd> = sockets
+        .iter()
+        .map(|&fd| PollFd {
+            fd,
+            events: POLLIN,
+            revents: 0,
+        })
+        .collect();
+    let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
+    loop {
+        let millis = match deadline {
+            None => -1,
+            Some(by) => {
+                let left = by.saturating_duration_since(std::time::Instant::now());
+                // Rounded up, so that a wait never ends before its time.
+                let ms = left.as_micros().div_ceil(1000);
+                c_int::try_from(ms).unwrap_or(c_int::MAX)
+            }
+        };
+        // SAFETY: `fds` is a live, exclusively borrowed array of `fds.len()` `pollfd`s, laid out
+        // as C's; the kernel reads them and writes only their `revents`, during the call. The
+        // descriptors belong to sockets the caller holds for the call.
+        let n = unsafe { poll(fds.as_mut_ptr(), fds.len() as std::ffi::c_ulong, millis) };
+        if n >= 0 {
+            return Ok(fds.iter().map(|f| f.revents != 0).collect());
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
         }
     }
 }

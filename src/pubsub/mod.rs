@@ -1,21 +1,28 @@
-//! Pub/Sub with no background thread: a [`Subscriber`] owns one dedicated connection, reads
-//! messages when asked ([`Subscriber::next_message`], with or without a timeout), and after a
-//! connection loss reconnects, restores every subscription and says that there was a gap.
+//! Pub/Sub with no background thread: a [`Subscriber`] owns dedicated connections (one on a
+//! single server; on a cluster one for channels and patterns and one per node holding its
+//! shard channels), reads messages when asked ([`Subscriber::next_message`], with or without
+//! a timeout, from whichever connection has one), and after a connection loss reconnects,
+//! restores every subscription and says that there was a gap.
 
 use crate::client::Client;
 use crate::cmd::{cmd, Cmd};
-use crate::connection::Connection;
-use crate::error::{Error, Result};
+use crate::connection::{recv_any_of, Connection};
+use crate::error::{Error, Result, ServerErrorKind};
 use crate::info::Protocol;
 use crate::resp::Value;
 use crate::types::{FromValue, ToArgs};
 use std::collections::{BTreeSet, VecDeque};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+mod links;
 mod message;
+mod nodes;
+
+use links::Link;
 
 pub(crate) use message::{classify, Frame, Kind};
 pub use message::{Message, MessageKind};
+pub(crate) use nodes::PubSubNodes;
 
 /// A dedicated Pub/Sub connection: subscribe to channels (`SUBSCRIBE`), patterns
 /// (`PSUBSCRIBE`) and shard channels (`SSUBSCRIBE`, Redis 7+) at any time, and read what is
@@ -26,11 +33,16 @@ pub use message::{Message, MessageKind};
 ///   for the next read, in order.
 /// - A timeout is not an error: `next_message(Some(t))` returns `Ok(None)` when nothing came
 ///   within `t`, and the subscriber stays usable.
-/// - When the connection is lost (a restart, `CLIENT KILL`, a network failure), the next read
-///   reconnects within the client's connect retry budget, subscribes again to every channel,
-///   pattern and shard channel, and returns [`Error::PubSubGap`] once: messages published
-///   meanwhile were missed. Reading on afterwards is fine. If the server cannot be reached, the
-///   read returns that error, and the next one tries again.
+/// - When a connection is lost (a restart, `CLIENT KILL`, a network failure, a failover), the
+///   next read reconnects within the client's connect retry budget, subscribes again to every
+///   channel, pattern and shard channel, and returns [`Error::PubSubGap`] once: messages
+///   published meanwhile were missed. Reading on afterwards is fine. If the server cannot be
+///   reached, the read returns that error, and the next one tries again.
+/// - On a cluster ([`ClusterClient::subscriber`](crate::ClusterClient::subscriber)), channels
+///   and patterns live on one node (a message published on any node reaches every node's
+///   subscribers), and each shard channel on the primary of its slot: `SSUBSCRIBE` is sent
+///   there, follows `MOVED`, and when the slot migrates (the server ends the subscription) the
+///   channel is subscribed again on its new node, with a gap reported.
 ///
 /// `Send`, not `Sync`: one thread reads it (methods take `&mut self`).
 ///
@@ -52,41 +64,52 @@ pub use message::{Message, MessageKind};
 /// # Ok::<(), redline::Error>(())
 /// ```
 pub struct Subscriber {
-    client: Client,
-    conn: Option<Connection>,
-    /// What the caller subscribed to, by kind: restored after a reconnection.
-    held: [BTreeSet<Vec<u8>>; 3],
+    nodes: Box<dyn PubSubNodes>,
+    /// `links[0]` holds the channels and patterns (and, on one server, the shard channels).
+    links: Vec<Link>,
+    /// Shard channels to subscribe again where their slot now lives.
+    rerouted: BTreeSet<Vec<u8>>,
     /// Messages read while waiting for something else.
     queued: VecDeque<Message>,
     /// A reconnection the caller has not been told about yet.
     gap: Option<Error>,
+    resp2: bool,
 }
 
 impl std::fmt::Debug for Subscriber {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let count = |k: Kind| self.links.iter().map(|l| l.held(k).len()).sum::<usize>();
         f.debug_struct("Subscriber")
-            .field("addr", &self.client.connection_info().addr().to_string())
-            .field("channels", &self.held[0].len())
-            .field("patterns", &self.held[1].len())
-            .field("shard_channels", &self.held[2].len())
+            .field(
+                "nodes",
+                &self.links.iter().map(Link::addr).collect::<Vec<_>>(),
+            )
+            .field("channels", &count(Kind::Channel))
+            .field("patterns", &count(Kind::Pattern))
+            .field("shard_channels", &count(Kind::Shard))
             .field("queued", &self.queued.len())
             .finish_non_exhaustive()
     }
 }
 
+/// Attempts at a shard channel's `SSUBSCRIBE` that a `MOVED` sends elsewhere.
+const SHARD_ATTEMPTS: usize = 5;
+
 impl Subscriber {
-    /// A subscriber on a new connection of `client` (see [`Client::subscriber`]).
-    pub(crate) fn new(client: Client) -> Result<Subscriber> {
-        let conn = client.get_connection()?;
+    /// A subscriber whose first connection (for channels and patterns) is opened now.
+    pub(crate) fn new(nodes: Box<dyn PubSubNodes>) -> Result<Subscriber> {
+        let client = nodes.main()?;
+        let resp2 = client.connection_info().protocol() == Protocol::Resp2;
+        let link = Link::open(client)?;
         Ok(Subscriber {
-            client,
-            conn: Some(conn),
-            held: Default::default(),
+            nodes,
+            links: vec![link],
+            rerouted: BTreeSet::new(),
             queued: VecDeque::new(),
             gap: None,
+            resp2,
         })
     }
-
     /// `SUBSCRIBE channel...`: messages published on these channels from now on. Returns once
     /// the server confirmed every one.
     ///
@@ -194,7 +217,8 @@ impl Subscriber {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn subscriptions(&self) -> usize {
-        self.held.iter().map(BTreeSet::len).sum()
+        let held: usize = self.links.iter().map(Link::held_count).sum();
+        held + self.rerouted.len()
     }
 
     /// The next message, waiting at most `timeout` for one (`None`: for ever). `Ok(None)` when
@@ -229,36 +253,42 @@ impl Subscriber {
         if let Some(message) = self.queued.pop_front() {
             return Ok(Some(message));
         }
-        // Reconnect first if the connection was lost before, then tell of the gap.
-        self.connection()?;
+        // Reconnect first what was lost before, then tell of the gap.
+        self.restore()?;
         if let Some(gap) = self.gap.take() {
             return Err(gap);
         }
-        let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         loop {
-            let left = deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
-            let frame = match self.connection()?.recv_timeout(left) {
-                Ok(Some(frame)) => frame,
-                Ok(None) => return Ok(None),
-                Err(e) => {
-                    let e = self.lost(e);
-                    if self.gap.is_none() {
-                        return Err(e);
-                    }
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            let (index, frame) = match self.recv_any(left) {
+                None => return Ok(None),
+                Some((index, Ok(frame))) => (index, frame),
+                Some((index, Err(e))) => {
+                    self.lose(index, &e);
                     // Restored at once when the server is back; else the next call tries.
-                    self.connection()?;
+                    self.restore()?;
                     return Err(self.gap.take().unwrap_or(e));
                 }
             };
             match classify(frame, self.arrays()) {
                 Frame::Message(message) => return Ok(Some(message)),
-                // A subscription the server ended by itself (a shard channel's slot moved).
+                // The server ended a shard channel's subscription: its slot moved.
                 Frame::Confirmation {
-                    kind,
+                    kind: Kind::Shard,
                     subscribed: false,
                     name: Some(name),
                 } => {
-                    self.held[kind as usize].remove(&name);
+                    if let Some(link) = self.links.get_mut(index) {
+                        link.forget(Kind::Shard, &name);
+                    }
+                    self.rerouted.insert(name);
+                    self.gap_at(index, "the shard channel's slot moved to another node");
+                    self.nodes.refresh();
+                    self.restore()?;
+                    if let Some(gap) = self.gap.take() {
+                        return Err(gap);
+                    }
                 }
                 _ => {}
             }
@@ -331,7 +361,8 @@ impl Subscriber {
         }
     }
 
-    /// The client whose connection settings this subscriber uses.
+    /// The client of the connection holding the channels and patterns (on one server, the
+    /// subscriber's only connection).
     ///
     /// # Example
     ///
@@ -342,163 +373,212 @@ impl Subscriber {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn client(&self) -> &Client {
-        &self.client
+        self.links[0].client()
     }
 
-    /// Sends a command and reads frames until one that is not Pub/Sub traffic: its reply.
+    /// Sends a command on the main connection and reads frames until one that is not Pub/Sub
+    /// traffic: its reply.
     fn send_and_read(&mut self, command: &Cmd) -> Result<Value> {
-        let sent = self.connection()?.send(command);
-        if let Err(e) = sent {
-            return Err(self.lost(e));
+        self.restore()?;
+        let arrays = self.arrays();
+        let outcome = self.links[0].request(command, arrays, &mut self.queued);
+        if let Err(e) = &outcome {
+            self.lose(0, e);
         }
-        loop {
-            let frame = match self.connection()?.recv() {
-                Ok(frame) => frame,
-                Err(e) => return Err(self.lost(e)),
-            };
-            match classify(frame, self.arrays()) {
-                Frame::Message(message) => self.queued.push_back(message),
-                Frame::Confirmation { .. } => {}
-                Frame::Other(reply) => return Ok(reply),
-            }
-        }
+        outcome
     }
 
-    /// (Un)subscribes, then reads until the server confirmed each name (or, for "all", each
-    /// name held, at least one).
+    /// (Un)subscribes, then reads until the server confirmed each name.
     fn change(&mut self, kind: Kind, subscribe: bool, names: impl ToArgs) -> Result<()> {
-        let mut command = cmd(if subscribe {
-            kind.subscribe()
-        } else {
-            kind.unsubscribe()
-        });
-        command.arg(names);
-        let named: Vec<Vec<u8>> = command.args().skip(1).map(<[u8]>::to_vec).collect();
+        let mut probe = cmd("X");
+        probe.arg(names);
+        let named: Vec<Vec<u8>> = probe.args().skip(1).map(<[u8]>::to_vec).collect();
         if subscribe && named.is_empty() {
             return Err(Error::invalid_argument(format!(
                 "{} needs at least one name",
                 kind.subscribe()
             )));
         }
-        if self.conn.is_none() {
-            // Restoring the others: the change itself goes out below.
-            self.connection()?;
-        }
-        if !subscribe && named.is_empty() && !self.held[kind as usize].is_empty() {
-            // "All", named: each name gets exactly one confirmation, whatever else the
-            // server counts.
-            for name in &self.held[kind as usize] {
-                command.arg(name.as_slice());
-            }
-        }
-        let expected = command.args_len().saturating_sub(1).max(1);
-        let outcome = self.confirm(&command, kind, subscribe, expected);
-        if outcome.is_ok() && !subscribe && named.is_empty() {
-            self.held[kind as usize].clear();
-        }
+        self.restore()?;
+        let outcome = if kind == Kind::Shard && !self.links.is_empty() {
+            self.change_shard(subscribe, named)
+        } else {
+            let queued = &mut self.queued;
+            self.links[0].change(kind, subscribe, &named, queued)
+        };
         match outcome {
-            Ok(()) => Ok(()),
             Err(e) if e.is_connection_broken() => {
-                // Reconnect with the change made: it is in effect once that succeeds.
-                self.apply(kind, subscribe, &named);
-                let lost = self.lost(e);
-                match self.connection() {
-                    Ok(_) => Ok(()),
-                    Err(_) => Err(lost),
-                }
+                // The change is in effect once the connection is restored.
+                self.restore()?;
+                Ok(())
             }
-            Err(e) => Err(e),
+            other => other,
         }
     }
 
-    /// Sends `command` and reads until `expected` confirmations of `kind` came, queuing
-    /// messages; records each confirmed name.
-    fn confirm(
-        &mut self,
-        command: &Cmd,
-        kind: Kind,
-        subscribe: bool,
-        expected: usize,
-    ) -> Result<()> {
-        self.conn.as_ref().ok_or(Error::Broken)?.send(command)?;
-        let mut confirmed = 0;
-        while confirmed < expected {
-            let frame = self.conn.as_ref().ok_or(Error::Broken)?.recv()?;
-            match classify(frame, true) {
-                Frame::Message(message) => self.queued.push_back(message),
-                Frame::Confirmation {
-                    kind: k,
-                    subscribed,
-                    name,
-                } if k == kind && subscribed == subscribe => {
-                    confirmed += 1;
-                    if let Some(name) = name {
-                        self.apply(kind, subscribe, &[name]);
+    /// `SSUBSCRIBE` on the node of each channel's slot (one command per slot), following
+    /// `MOVED`; `SUNSUBSCRIBE` on the connection holding each channel.
+    fn change_shard(&mut self, subscribe: bool, named: Vec<Vec<u8>>) -> Result<()> {
+        if !subscribe {
+            let all = named.is_empty();
+            for name in &named {
+                self.rerouted.remove(name);
+            }
+            if all {
+                self.rerouted.clear();
+            }
+            for index in 0..self.links.len() {
+                let mine: Vec<Vec<u8>> = if all {
+                    self.links[index]
+                        .held(Kind::Shard)
+                        .iter()
+                        .cloned()
+                        .collect()
+                } else {
+                    named
+                        .iter()
+                        .filter(|n| self.links[index].held(Kind::Shard).contains(*n))
+                        .cloned()
+                        .collect()
+                };
+                if !mine.is_empty() {
+                    self.change_on(index, Kind::Shard, false, &mine)?;
+                }
+            }
+            return Ok(());
+        }
+        let mut groups: Vec<(Option<u16>, Vec<Vec<u8>>)> = Vec::new();
+        for name in named {
+            let slot = self.nodes.slot(&name);
+            match groups.iter_mut().find(|(s, _)| *s == slot) {
+                Some((_, members)) => members.push(name),
+                None => groups.push((slot, vec![name])),
+            }
+        }
+        for (_, members) in groups {
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let client = self.nodes.shard(&members[0])?;
+                let index = self.link_for(client)?;
+                match self.change_on(index, Kind::Shard, true, &members) {
+                    Err(e)
+                        if e.server_kind() == Some(ServerErrorKind::Moved)
+                            && attempt < SHARD_ATTEMPTS =>
+                    {
+                        self.nodes.refresh();
+                        std::thread::sleep(Duration::from_millis(10 << attempt));
+                    }
+                    other => {
+                        other?;
+                        break;
                     }
                 }
-                Frame::Confirmation { .. } => {}
-                Frame::Other(Value::Error(message)) => {
-                    return Err(Error::from_server_reply(message))
-                }
-                Frame::Other(_) => {}
             }
         }
         Ok(())
     }
 
-    fn apply(&mut self, kind: Kind, subscribe: bool, names: &[Vec<u8>]) {
-        let held = &mut self.held[kind as usize];
-        if subscribe {
-            held.extend(names.iter().cloned());
-        } else if names.is_empty() {
-            held.clear();
-        } else {
-            for name in names {
-                held.remove(name);
-            }
+    fn change_on(
+        &mut self,
+        index: usize,
+        kind: Kind,
+        subscribe: bool,
+        names: &[Vec<u8>],
+    ) -> Result<()> {
+        let queued = &mut self.queued;
+        let outcome = self.links[index].change(kind, subscribe, names, queued);
+        if let Err(e) = &outcome {
+            self.lose(index, e);
         }
+        outcome
     }
 
-    /// The connection, reopened with every subscription restored if it was lost.
-    fn connection(&mut self) -> Result<&Connection> {
-        if self.conn.is_none() {
-            let conn = self.client.get_connection()?;
-            self.conn = Some(conn);
-            for kind in Kind::ALL {
-                let names: Vec<Vec<u8>> = self.held[kind as usize].iter().cloned().collect();
-                if names.is_empty() {
-                    continue;
-                }
-                let mut command = cmd(kind.subscribe());
-                for name in &names {
-                    command.arg(name.as_slice());
-                }
-                if let Err(e) = self.confirm(&command, kind, true, names.len()) {
-                    self.conn = None;
-                    return Err(e);
-                }
-            }
+    /// The link to `client`'s server, opened if there is none yet.
+    fn link_for(&mut self, client: Client) -> Result<usize> {
+        let addr = client.connection_info().addr().clone();
+        if let Some(index) = self
+            .links
+            .iter()
+            .position(|l| *l.client().connection_info().addr() == addr)
+        {
+            return Ok(index);
         }
-        self.conn.as_ref().ok_or(Error::Broken)
+        self.links.push(Link::open(client)?);
+        Ok(self.links.len() - 1)
     }
 
-    /// Drops a broken connection: the next use reconnects, and a gap is reported once.
-    fn lost(&mut self, e: Error) -> Error {
-        if e.is_connection_broken() || self.conn.as_ref().is_some_and(Connection::is_broken) {
-            self.conn = None;
+    /// Reconnects what was lost, restoring its subscriptions; shard channels go where their
+    /// slot now lives.
+    fn restore(&mut self) -> Result<()> {
+        for index in (0..self.links.len()).rev() {
+            if self.links[index].is_connected() {
+                continue;
+            }
+            let moved = self.links[index].take(Kind::Shard);
+            self.rerouted.extend(moved);
+            if index > 0 {
+                self.links.remove(index);
+            }
+        }
+        if !self.links[0].is_connected() {
+            // Its node may be gone (a failover): ask where to go now.
+            self.nodes.refresh();
+            let client = self.nodes.main()?;
+            let queued = &mut self.queued;
+            self.links[0].reopen(client, queued)?;
+        }
+        if !self.rerouted.is_empty() {
+            self.nodes.refresh();
+            let names: Vec<Vec<u8>> = std::mem::take(&mut self.rerouted).into_iter().collect();
+            if let Err(e) = self.change_shard(true, names.clone()) {
+                self.rerouted.extend(names);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// The next frame of any link: one link is read directly, several through one wait.
+    fn recv_any(&mut self, wait: Option<Duration>) -> Option<(usize, Result<Value>)> {
+        let conns: Vec<&Connection> = self.links.iter().filter_map(Link::conn).collect();
+        if conns.len() != self.links.len() {
+            return Some((0, Err(Error::Broken)));
+        }
+        if let [only] = conns.as_slice() {
+            return match only.recv_timeout(wait) {
+                Ok(Some(frame)) => Some((0, Ok(frame))),
+                Ok(None) => None,
+                Err(e) => Some((0, Err(e))),
+            };
+        }
+        recv_any_of(&conns, wait)
+    }
+
+    /// Drops a broken link's connection: the next use reconnects, and a gap is reported once.
+    fn lose(&mut self, index: usize, e: &Error) {
+        let broken = e.is_connection_broken() || self.links.get(index).is_some_and(Link::is_broken);
+        if broken {
+            if let Some(link) = self.links.get_mut(index) {
+                link.drop_connection();
+            }
             if self.subscriptions() > 0 {
-                self.gap = Some(Error::PubSubGap {
-                    addr: self.client.connection_info().addr().to_string(),
-                    cause: e.to_string(),
-                });
+                self.gap_at(index, &e.to_string());
             }
         }
-        e
+    }
+
+    fn gap_at(&mut self, index: usize, cause: &str) {
+        let addr = self.links.get(index).map(Link::addr).unwrap_or_default();
+        self.gap.get_or_insert(Error::PubSubGap {
+            addr,
+            cause: cause.to_string(),
+        });
     }
 
     /// Whether a plain array may be Pub/Sub traffic: on RESP2 while subscribed.
     fn arrays(&self) -> bool {
-        self.client.connection_info().protocol() == Protocol::Resp2 && self.subscriptions() > 0
+        self.resp2 && self.subscriptions() > 0
     }
 }
 

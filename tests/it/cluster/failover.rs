@@ -36,6 +36,18 @@ fn calls_ride_out_a_primary_killed_and_its_replica_promoted() {
         std::thread::sleep(Duration::from_millis(20));
     }
 
+    // A subscriber with a shard channel on the primary about to die, and a channel.
+    let sharded = crate::support::server_kind().redis_version >= (7, 0, 0);
+    let shard_channel = (0..)
+        .map(|i| format!("fo-ch:{i}"))
+        .find(|c| key_slot(c) < 5461)
+        .unwrap();
+    let mut subscriber = client.subscriber().unwrap();
+    subscriber.subscribe("fo-news").unwrap();
+    if sharded {
+        subscriber.ssubscribe(&shard_channel).unwrap();
+    }
+
     cluster.nodes[0].kill();
     let killed_at = Instant::now();
     // A scan across the failover: the killed primary's slots are scanned on its replica.
@@ -76,6 +88,47 @@ fn calls_ride_out_a_primary_killed_and_its_replica_promoted() {
     eprintln!(
         "failover: calls succeeded again {:?} after the kill",
         killed_at.elapsed()
+    );
+    // The subscriber: a gap if its connection died (or its shard channel's did), then every
+    // subscription works again.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match subscriber.next_message(Some(Duration::from_millis(100))) {
+            Err(redline::Error::PubSubGap { cause, .. }) => {
+                eprintln!("failover: subscriber gap: {cause}");
+                break;
+            }
+            // Without a shard channel on the dead node, the subscriber may not have been hit.
+            Ok(None) if !sharded => break,
+            Ok(None) if Instant::now() < deadline => {}
+            Err(e) if Instant::now() < deadline => eprintln!("failover: subscriber: {e}"),
+            other => panic!("subscriber: {other:?}"),
+        }
+    }
+    let _ = subscriber.ping();
+    // PUBLISH counts the receivers of the node it went to only; the bus carries it on.
+    client.publish("fo-news", "n").unwrap();
+    if sharded {
+        assert_eq!(client.spublish(&shard_channel, "s").unwrap(), 1);
+    }
+    let mut got: Vec<Vec<u8>> = Vec::new();
+    while let Some(m) = subscriber
+        .next_message(Some(Duration::from_secs(2)))
+        .unwrap()
+    {
+        got.push(m.payload);
+        if got.len() == if sharded { 2 } else { 1 } {
+            break;
+        }
+    }
+    got.sort();
+    assert_eq!(
+        got,
+        if sharded {
+            vec![b"n".to_vec(), b"s".to_vec()]
+        } else {
+            vec![b"n".to_vec()]
+        }
     );
     // The five live nodes agree the cluster is whole again.
     cluster.wait_ok();

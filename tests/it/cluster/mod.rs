@@ -4,6 +4,7 @@
 mod failover;
 pub mod harness;
 mod pipelines;
+mod pubsub;
 mod resharding;
 mod routing;
 mod scan;

@@ -59,6 +59,13 @@ fn a_slot_moves_while_scripts_and_pipelines_run_on_it() {
     }
     pipe.execute::<()>().unwrap();
 
+    // A subscriber of a shard channel in the moving slot.
+    let sharded = crate::support::server_kind().redis_version >= (7, 0, 0);
+    let mut subscriber = client.subscriber().unwrap();
+    if sharded {
+        subscriber.ssubscribe("{mig}:chan").unwrap();
+    }
+
     let stop = Arc::new(AtomicBool::new(false));
     let scanner = {
         let client = client.clone();
@@ -174,6 +181,21 @@ fn a_slot_moves_while_scripts_and_pipelines_run_on_it() {
     assert!(scans > 2, "only {scans} scans ran");
     eprintln!("resharding: {calls} calls, {wrong} wrong replies");
     assert_eq!(wrong, 0);
+    if sharded {
+        // The old owner ended the subscription when the slot left it: the subscriber
+        // subscribed again on the new owner, and says messages may have been missed.
+        let gap = subscriber
+            .next_message(Some(Duration::from_secs(5)))
+            .unwrap_err();
+        assert!(matches!(gap, redline::Error::PubSubGap { .. }), "{gap:?}");
+        assert_eq!(client.spublish("{mig}:chan", "after").unwrap(), 1);
+        let m = subscriber
+            .next_message(Some(Duration::from_secs(2)))
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.payload, b"after");
+        assert!(format!("{subscriber:?}").contains(&to_port.to_string()));
+    }
     assert!(calls > 20, "only {calls} calls ran");
     // The new owner served ASKING during the move and has every key with its last value.
     let stats: String = admin(to_port)
