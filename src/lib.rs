@@ -112,7 +112,8 @@
 //! - [`target`]: [`ConnectionLike`], the trait every kind of client implements.
 //! - `script`, `pipeline`, `commands`: [`Script`], [`Pipeline`], [`Commands`] and
 //!   [`ScriptingCommands`] (one file per command family), on any target.
-//! - `pool`, `client`: the pooled, shared [`Client`].
+//! - `pool`, `client`, `cluster`, `sentinel`: the pooled, shared [`Client`] (also of a
+//!   Sentinel master, [`SentinelBuilder`]) and the [`ClusterClient`].
 //! - [`prelude`]: the traits and types everyday code imports.
 
 //! # Features
@@ -154,6 +155,7 @@ mod client;
 mod cluster;
 mod pool;
 pub mod prelude;
+mod sentinel;
 
 pub use client::{Client, ClientBuilder};
 pub use cluster::{key_slot, ClusterClient, ClusterClientBuilder, NodeSet, ReadFrom};
@@ -171,6 +173,7 @@ pub use pipeline::Pipeline;
 pub use pool::PoolStats;
 pub use resp::Value;
 pub use script::Script;
+pub use sentinel::SentinelBuilder;
 pub use target::{ConnectionLike, Reply, ScriptInvocation};
 pub use types::{FromValue, Number, ToArg, ToArgs};
 
