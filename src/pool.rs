@@ -82,6 +82,10 @@ pub(crate) trait Dial: Send + Sync {
     /// The generation now: connections of another one are not reused.
     fn generation(&self) -> u64;
 
+    /// A caller is about to check a connection out: the moment for a source to look again,
+    /// now and then, whether its server moved.
+    fn checkout(&self) {}
+
     /// A connection of generation `generation` failed with `error` (it broke, or the server
     /// refused a write as a replica): the source decides whether to look again.
     fn failed(&self, generation: u64, error: &Error);
@@ -215,6 +219,9 @@ impl Pool {
     }
 
     fn checkout(&self) -> Result<Pooled<'_>> {
+        if let Source::Dial(dial) = &self.source {
+            dial.checkout();
+        }
         let deadline = self.config.wait_timeout.map(|t| Instant::now() + t);
         loop {
             if let Some(conn) = self.take_idle() {

@@ -28,6 +28,9 @@ const DEFAULT_RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
 /// answers at once or is skipped for the next.
 const DEFAULT_SENTINEL_TIMEOUT: Duration = Duration::from_millis(500);
 
+/// How often the master's address is checked with a sentinel by default.
+const DEFAULT_CHECK_INTERVAL: Duration = Duration::from_secs(1);
+
 /// Builds a [`Client`] whose server is the master that a set of sentinels names.
 ///
 /// Start it with [`Client::sentinel_builder`] or [`SentinelBuilder::from_url`]; a URL also
@@ -63,6 +66,7 @@ pub struct SentinelBuilder {
     replicas: bool,
     resolve_timeout: Duration,
     sentinel_timeout: Duration,
+    check_interval: Option<Duration>,
 }
 
 impl fmt::Debug for SentinelBuilder {
@@ -76,6 +80,7 @@ impl fmt::Debug for SentinelBuilder {
             .field("replicas", &self.replicas)
             .field("resolve_timeout", &self.resolve_timeout)
             .field("sentinel_timeout", &self.sentinel_timeout)
+            .field("check_interval", &self.check_interval)
             .finish()
     }
 }
@@ -100,6 +105,7 @@ impl SentinelBuilder {
             replicas: false,
             resolve_timeout: DEFAULT_RESOLVE_TIMEOUT,
             sentinel_timeout: DEFAULT_SENTINEL_TIMEOUT,
+            check_interval: Some(DEFAULT_CHECK_INTERVAL),
         }
     }
 
@@ -285,6 +291,26 @@ impl SentinelBuilder {
         self
     }
 
+    /// How often a call asks a sentinel whether the master moved (one call per interval does,
+    /// for one round trip to a sentinel; the others do not wait). After a failover the old
+    /// master may go on accepting writes for seconds before the sentinels demote it, and its
+    /// connections would not tell: this check moves the client to the new master within about
+    /// this interval. Defaults to 1 s; `None` checks only when a connection fails or a write
+    /// is refused with `READONLY`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let builder = redline::SentinelBuilder::new("mymaster")
+    ///     .check_interval(Some(Duration::from_millis(250)));
+    /// ```
+    pub fn check_interval(mut self, every: Option<Duration>) -> Self {
+        self.check_interval = every;
+        self
+    }
+
     /// Creates the client. No connection is made until the first call.
     ///
     /// # Errors
@@ -341,7 +367,7 @@ impl SentinelBuilder {
             sentinel_info,
             self.resolve_timeout,
         ));
-        let master = Arc::new(MasterDial::new(Arc::clone(&sentinels)));
+        let master = Arc::new(MasterDial::new(Arc::clone(&sentinels), self.check_interval));
         let replicas = self.replicas.then(|| {
             let dial = ReplicaDial::new(Arc::clone(&sentinels), Arc::clone(&master));
             Pool::with_source(info.clone(), config, Source::Dial(Box::new(dial)))
@@ -365,6 +391,10 @@ impl crate::pool::Dial for ArcDial {
 
     fn generation(&self) -> u64 {
         self.0.generation()
+    }
+
+    fn checkout(&self) {
+        self.0.checkout()
     }
 
     fn failed(&self, generation: u64, error: &Error) {

@@ -221,11 +221,19 @@ pub(crate) struct MasterDial {
     generation: AtomicU64,
     /// Held while asking the sentinels, so that many callers finding the master gone ask once.
     asking: Mutex<()>,
+    /// How often a checkout asks the sentinels whether the master moved (`None`: never).
+    check_every: Option<Duration>,
+    /// When the next such check is due, in milliseconds since `started`.
+    next_check: AtomicU64,
+    started: Instant,
 }
 
 impl MasterDial {
-    pub(crate) fn new(sentinels: Arc<Sentinels>) -> MasterDial {
+    pub(crate) fn new(sentinels: Arc<Sentinels>, check_every: Option<Duration>) -> MasterDial {
         MasterDial {
+            check_every: check_every.filter(|d| !d.is_zero()),
+            next_check: AtomicU64::new(0),
+            started: Instant::now(),
             sentinels,
             current: Mutex::new(Current {
                 addr: None,
@@ -251,14 +259,19 @@ impl MasterDial {
             }
         }
         let addr = self.sentinels.master_addr()?;
+        Ok((addr.clone(), self.adopt(addr)))
+    }
+
+    /// Takes the sentinels' answer: a new address starts a new generation.
+    fn adopt(&self, addr: HostPort) -> u64 {
         let mut current = lock(&self.current);
         if current.addr.as_ref() != Some(&addr) {
-            current.addr = Some(addr.clone());
+            current.addr = Some(addr);
             self.generation.fetch_add(1, Ordering::Release);
         }
         current.suspect = false;
         current.answers += 1;
-        Ok((addr, current.answers))
+        current.answers
     }
 
     fn suspect(&self, addr: &HostPort) {
@@ -310,6 +323,37 @@ impl Dial for MasterDial {
 
     fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
+    }
+
+    /// Now and then (one caller per interval, the others do not wait), asks the sentinels
+    /// where the master is: after a failover the old master may go on accepting writes for
+    /// seconds before the sentinels demote it, and nothing on its connections would tell.
+    fn checkout(&self) {
+        let Some(every) = self.check_every else {
+            return;
+        };
+        let now = self.started.elapsed().as_millis() as u64;
+        let due = self.next_check.load(Ordering::Relaxed);
+        if now < due {
+            return;
+        }
+        let next = now + every.as_millis() as u64;
+        if self
+            .next_check
+            .compare_exchange(due, next, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+        {
+            return; // Another caller checks.
+        }
+        let Ok(_asking) = self.asking.try_lock() else {
+            return; // Being asked already.
+        };
+        if lock(&self.current).addr.is_none() {
+            return; // The next connection asks anyway.
+        }
+        if let Ok(addr) = self.sentinels.master_addr() {
+            self.adopt(addr);
+        }
     }
 
     fn failed(&self, generation: u64, error: &Error) {

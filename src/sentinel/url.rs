@@ -73,7 +73,7 @@ pub(crate) fn parse(url: &str) -> Result<SentinelBuilder> {
         let (key, _) = pair.split_once('=').unwrap_or((pair, ""));
         match key {
             "sentinel_username" | "sentinel_password" | "replicas" | "resolve_timeout"
-            | "sentinel_timeout" => builder_params.push(pair),
+            | "sentinel_timeout" | "check_interval" => builder_params.push(pair),
             _ => master_params.push(pair),
         }
     }
@@ -166,6 +166,12 @@ fn apply(
             _ => return Err("invalid replicas (use true or false)"),
         }),
         "resolve_timeout" => builder.resolve_timeout(seconds()?),
+        // `0` turns the check off, as it turns a timeout off.
+        "check_interval" => builder.check_interval(
+            ConnectionInfo::from_url(&format!("redis://h?timeout={value}"))
+                .map_err(|_| "an invalid duration")?
+                .read_timeout(),
+        ),
         _ => builder.sentinel_timeout(seconds()?),
     })
 }

@@ -8,3 +8,4 @@ mod faults;
 mod hostile;
 mod pipeline;
 mod script;
+mod sentinel;

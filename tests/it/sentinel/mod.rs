@@ -1,0 +1,140 @@
+//! Sentinel: a client that finds its master through sentinels, follows failovers (forced and
+//! after kill -9), serves read-only scripts from replicas, and fails in bounded time.
+
+mod failover;
+mod harness;
+
+use crate::support::{has_redis7_scripting, skip_unless, NEEDS_RO};
+use harness::{Deployment, Options, MASTER};
+use redline::{cmd, Client, Commands, Error, SentinelBuilder};
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+#[test]
+fn no_sentinel_answering_is_a_typed_error_in_bounded_time() {
+    // Two ports nothing listens on.
+    let ports: Vec<u16> = (0..2)
+        .map(|_| {
+            TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        })
+        .collect();
+    let client = Client::sentinel_builder(MASTER)
+        .sentinel("127.0.0.1", ports[0])
+        .sentinel("127.0.0.1", ports[1])
+        .sentinel_password("hunter2")
+        .master(Client::builder().password("hunter3"))
+        .resolve_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = client.ping().unwrap_err();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    match &err {
+        Error::Sentinel {
+            master, sentinels, ..
+        } => {
+            assert_eq!(master, MASTER);
+            assert_eq!(sentinels.len(), 2);
+        }
+        other => panic!("{other:?}"),
+    }
+    let text = format!("{err} {err:?}");
+    assert!(text.contains(&format!("127.0.0.1:{}", ports[1])), "{text}");
+    assert!(!text.contains("hunter"), "{text}");
+}
+
+#[test]
+fn sentinels_with_requirepass() {
+    let d = Deployment::start(Options {
+        replicas: 0,
+        sentinels: 1,
+        master_password: Some("masterpw"),
+        sentinel_password: Some("sentinelpw"),
+    });
+    let port = d.sentinels[0].port;
+    let client = Client::open(&format!(
+        "redis+sentinel://:masterpw@127.0.0.1:{port}/{MASTER}?sentinel_password=sentinelpw"
+    ))
+    .unwrap();
+    client.set("k", 7).unwrap();
+    assert_eq!(client.get::<i64>("k").unwrap(), 7);
+    let script = client.register_script("return redis.call('INCR', KEYS[1])");
+    assert_eq!(script.call::<i64>("k", ()).unwrap(), 8);
+
+    // The wrong sentinel password, or none: a typed error naming the master, no secret.
+    for password in [Some("wrongpw"), None] {
+        let mut b = Client::sentinel_builder(MASTER)
+            .sentinel("127.0.0.1", port)
+            .master(Client::builder().password("masterpw"))
+            .resolve_timeout(Duration::from_millis(200));
+        if let Some(p) = password {
+            b = b.sentinel_password(p);
+        }
+        let err = b.build().unwrap().ping().unwrap_err();
+        assert!(
+            matches!(&err, Error::Sentinel { master, .. } if master == MASTER),
+            "{err:?}"
+        );
+        let text = format!("{err} {err:?}");
+        assert!(
+            !text.contains("wrongpw") && !text.contains("masterpw"),
+            "{text}"
+        );
+    }
+}
+
+/// Which of the deployment's servers ran `evalsha_ro`, from their `INFO commandstats`.
+fn evalsha_ro_calls(d: &Deployment, port: u16) -> i64 {
+    let info = d.plain(port, None).info(Some("commandstats")).unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix("cmdstat_evalsha_ro:calls="))
+        .and_then(|rest| rest.split(',').next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn replica_pool_serves_read_only_scripts() {
+    skip_unless!(has_redis7_scripting(), NEEDS_RO);
+    let d = Deployment::start(Options {
+        replicas: 2,
+        sentinels: 1,
+        master_password: None,
+        sentinel_password: None,
+    });
+    let client = SentinelBuilder::from_url(&format!("{}?replicas=true", d.url()))
+        .unwrap()
+        .build()
+        .unwrap();
+    client.set("ro", 41).unwrap();
+    // The write reached the replicas before they are read.
+    let _: i64 = client.query(cmd("WAIT").arg(2).arg(2000)).unwrap();
+    let read = client.register_script("return tonumber(redis.call('GET', KEYS[1])) + 1");
+    for _ in 0..20 {
+        assert_eq!(read.call_ro::<i64>("ro", ()).unwrap(), 42);
+    }
+    let master = d.master_port().unwrap();
+    let on_replicas: i64 = d
+        .servers
+        .iter()
+        .filter(|s| s.port() != master)
+        .map(|s| evalsha_ro_calls(&d, s.port()))
+        .sum();
+    assert_eq!(evalsha_ro_calls(&d, master), 0);
+    assert!(on_replicas >= 20, "{on_replicas}");
+    // Explicit reads through the replicas' client; a write there is refused.
+    let replicas = client.replicas().unwrap();
+    assert_eq!(replicas.get::<i64>("ro").unwrap(), 41);
+    let err = replicas.set("ro", 1).unwrap_err();
+    assert_eq!(
+        err.server_kind(),
+        Some(redline::ServerErrorKind::ReadOnly),
+        "{err}"
+    );
+    // And the master's client still writes.
+    client.set("ro", 2).unwrap();
+}
