@@ -4,7 +4,7 @@
 mod failover;
 mod harness;
 
-use crate::support::{has_redis7_scripting, skip_unless, NEEDS_RO};
+use crate::support::{has_redis7_scripting, supported, NEEDS_RO};
 use harness::{Deployment, Options, MASTER};
 use redline::{cmd, Client, Commands, Error, SentinelBuilder};
 use std::net::TcpListener;
@@ -88,18 +88,18 @@ fn sentinels_with_requirepass() {
     }
 }
 
-/// Which of the deployment's servers ran `evalsha_ro`, from their `INFO commandstats`.
-fn evalsha_ro_calls(d: &Deployment, port: u16) -> i64 {
+/// How many times the server on `port` ran `command`, from its `INFO commandstats`.
+fn calls(d: &Deployment, port: u16, command: &str) -> i64 {
     let info = d.plain(port, None).info(Some("commandstats")).unwrap();
+    let prefix = format!("cmdstat_{command}:calls=");
     info.lines()
-        .find_map(|l| l.strip_prefix("cmdstat_evalsha_ro:calls="))
+        .find_map(|l| l.strip_prefix(&prefix))
         .and_then(|rest| rest.split(',').next()?.parse().ok())
         .unwrap_or(0)
 }
 
 #[test]
 fn replica_pool_serves_read_only_scripts() {
-    skip_unless!(has_redis7_scripting(), NEEDS_RO);
     let d = Deployment::start(Options {
         replicas: 2,
         sentinels: 1,
@@ -113,28 +113,39 @@ fn replica_pool_serves_read_only_scripts() {
     client.set("ro", 41).unwrap();
     // The write reached the replicas before they are read.
     let _: i64 = client.query(cmd("WAIT").arg(2).arg(2000)).unwrap();
-    let read = client.register_script("return tonumber(redis.call('GET', KEYS[1])) + 1");
-    for _ in 0..20 {
-        assert_eq!(read.call_ro::<i64>("ro", ()).unwrap(), 42);
-    }
     let master = d.master_port().unwrap();
-    let on_replicas: i64 = d
-        .servers
-        .iter()
-        .filter(|s| s.port() != master)
-        .map(|s| evalsha_ro_calls(&d, s.port()))
-        .sum();
-    assert_eq!(evalsha_ro_calls(&d, master), 0);
-    assert!(on_replicas >= 20, "{on_replicas}");
+    let on_replicas = |command: &str| -> i64 {
+        d.servers
+            .iter()
+            .filter(|s| s.port() != master)
+            .map(|s| calls(&d, s.port(), command))
+            .sum()
+    };
     // Explicit reads through the replicas' client; a write there is refused.
     let replicas = client.replicas().unwrap();
-    assert_eq!(replicas.get::<i64>("ro").unwrap(), 41);
+    for _ in 0..10 {
+        assert_eq!(replicas.get::<i64>("ro").unwrap(), 41);
+    }
+    assert_eq!(on_replicas("get"), 10);
+    assert_eq!(calls(&d, master, "get"), 0);
     let err = replicas.set("ro", 1).unwrap_err();
     assert_eq!(
         err.server_kind(),
         Some(redline::ServerErrorKind::ReadOnly),
         "{err}"
     );
+
+    if supported!(has_redis7_scripting(), NEEDS_RO) {
+        let read = client.register_script("return tonumber(redis.call('GET', KEYS[1])) + 1");
+        for _ in 0..20 {
+            assert_eq!(read.call_ro::<i64>("ro", ()).unwrap(), 42);
+        }
+        // A read-write call goes to the master.
+        assert_eq!(read.call::<i64>("ro", ()).unwrap(), 42);
+        assert_eq!(calls(&d, master, "evalsha_ro"), 0);
+        assert!(on_replicas("evalsha_ro") >= 20);
+        assert!(calls(&d, master, "evalsha") >= 1); // NOSCRIPT, then the call
+    }
     // And the master's client still writes.
     client.set("ro", 2).unwrap();
 }
