@@ -37,7 +37,8 @@
 //! [`Client::open`] takes `redis://[user:pass@]host[:port][/db][?protocol=3&timeout=2s]`,
 //! `rediss://` (TLS, with the `tls` feature) or `unix:///path/to/sock?db=N`; the full grammar
 //! is on [`ConnectionInfo`] (user and password are percent-encoded: `p%40ss` for `p@ss`). [`ClientBuilder`] sets the same things in code. Nothing connects
-//! until the first call.
+//! until the first call. A Sentinel deployment: `redis+sentinel://host:26379,host2/mymaster`, or
+//! [`SentinelBuilder`] (`docs/sentinel.md`).
 //!
 //! # Commands
 //!

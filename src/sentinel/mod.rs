@@ -160,8 +160,8 @@ impl SentinelBuilder {
     /// # Example
     ///
     /// ```
-    /// let builder = redline::SentinelBuilder::new("a").master_name("b");
-    /// assert_eq!(builder.master_name(), "b");
+    /// let builder = redline::SentinelBuilder::new("mymaster");
+    /// assert_eq!(builder.master_name(), "mymaster");
     /// ```
     pub fn master_name(&self) -> &str {
         &self.master_name
