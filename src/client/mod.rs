@@ -98,44 +98,8 @@ impl Client {
         Ok(ClientBuilder::from_url(url)?.build())
     }
 
-    /// Starts a [`SentinelBuilder`]: a client of the master that sentinels know as
-    /// `master_name`, found through them and followed across failovers. `Client::open` takes
-    /// the same as a `redis+sentinel://` URL.
-    ///
-    /// # Example
-    ///
-    /// ```
-    /// use redline::Client;
-    ///
-    /// let client = Client::sentinel_builder("mymaster")
-    ///     .sentinel("127.0.0.1", 26379)
-    ///     .sentinel("127.0.0.1", 26380)
-    ///     .build()?;
-    /// let same = Client::open("redis+sentinel://127.0.0.1:26379,127.0.0.1:26380/mymaster")?;
-    /// # Ok::<(), redline::Error>(())
-    /// ```
-    pub fn sentinel_builder(master_name: &str) -> SentinelBuilder {
-        SentinelBuilder::new(master_name)
-    }
-
-    /// A client of a Sentinel client's replicas, sharing its replica pool, for explicit
-    /// read-only commands; `None` unless the client was built with
-    /// [`SentinelBuilder::replica_pool`]. Its connections go to the replicas in turn (to the
-    /// master when none is up); a write through it is refused by the replica (`READONLY`).
-    ///
-    /// # Example
-    ///
-    /// ```no_run
-    /// use redline::{Client, Commands};
-    ///
-    /// let client = Client::open("redis+sentinel://127.0.0.1:26379/mymaster?replicas=true")?;
-    /// client.set("k", 1)?; // the master
-    /// if let Some(replicas) = client.replicas() {
-    ///     let v: Option<i64> = replicas.get("k")?; // a replica (it may lag behind)
-    /// }
-    /// # Ok::<(), redline::Error>(())
-    /// ```
-    pub fn replicas(&self) -> Option<Client> {
+    /// A client of the replica pool alone, for [`Client::replicas`].
+    pub(crate) fn replica_client(&self) -> Option<Client> {
         let pool = Arc::clone(self.replicas.as_ref()?);
         Some(Client {
             pool,

@@ -74,9 +74,15 @@ impl Sentinels {
         }
     }
 
-    /// Asks each sentinel in turn until `ask` gets an answer from one, which then goes first.
-    fn ask<T>(&self, ask: impl Fn(&Connection) -> Result<Option<T>>) -> Result<T, String> {
-        let order = lock(&self.order).clone();
+    /// Asks each sentinel in turn (the first `max` of them) until `ask` gets an answer from
+    /// one, which then goes first.
+    fn ask<T>(
+        &self,
+        max: usize,
+        ask: impl Fn(&Connection) -> Result<Option<T>>,
+    ) -> Result<T, String> {
+        let mut order = lock(&self.order).clone();
+        order.truncate(max);
         let mut last = String::from("no sentinel configured");
         for (i, sentinel) in order.iter().enumerate() {
             let answer = self
@@ -120,9 +126,10 @@ impl Sentinels {
         Connection::open(&info)
     }
 
-    /// `SENTINEL GET-MASTER-ADDR-BY-NAME`, from the first sentinel that knows the name.
-    fn master_addr(&self) -> Result<HostPort, String> {
-        self.ask(|conn| {
+    /// `SENTINEL GET-MASTER-ADDR-BY-NAME`, from the first of `max` sentinels that knows the
+    /// name.
+    fn master_addr(&self, max: usize) -> Result<HostPort, String> {
+        self.ask(max, |conn| {
             let mut c = cmd("SENTINEL");
             c.arg("GET-MASTER-ADDR-BY-NAME").arg(&self.master_name);
             let reply: Option<(String, String)> = conn.query(&c)?;
@@ -132,7 +139,7 @@ impl Sentinels {
 
     /// `SENTINEL REPLICAS`, less those a sentinel flags as down or disconnected.
     fn replica_addrs(&self) -> Result<Vec<HostPort>, String> {
-        self.ask(|conn| {
+        self.ask(usize::MAX, |conn| {
             let mut c = cmd("SENTINEL");
             c.arg("REPLICAS").arg(&self.master_name);
             let replicas: Vec<Vec<String>> = conn.query(&c)?;
@@ -258,7 +265,7 @@ impl MasterDial {
                 }
             }
         }
-        let addr = self.sentinels.master_addr()?;
+        let addr = self.sentinels.master_addr(usize::MAX)?;
         Ok((addr.clone(), self.adopt(addr)))
     }
 
@@ -351,7 +358,9 @@ impl Dial for MasterDial {
         if lock(&self.current).addr.is_none() {
             return; // The next connection asks anyway.
         }
-        if let Ok(addr) = self.sentinels.master_addr() {
+        // One sentinel only, the last that answered: the caller paying for the check waits
+        // for one round trip at most (or one `sentinel_timeout` if that sentinel is gone).
+        if let Ok(addr) = self.sentinels.master_addr(1) {
             self.adopt(addr);
         }
     }
