@@ -89,7 +89,8 @@ fn binary() -> String {
 
 impl Deployment {
     pub fn start(o: Options) -> Deployment {
-        let mut auth: Vec<&str> = Vec::new();
+        // A replica's first sync waits 5 s for others to join it by default (diskless, 7.0+).
+        let mut auth: Vec<&str> = vec!["--repl-diskless-sync-delay", "0"];
         if let Some(p) = o.master_password {
             auth.extend(["--requirepass", p, "--masterauth", p]);
         }

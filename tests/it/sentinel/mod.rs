@@ -149,3 +149,48 @@ fn replica_pool_serves_read_only_scripts() {
     // And the master's client still writes.
     client.set("ro", 2).unwrap();
 }
+
+#[test]
+fn a_master_demoted_behind_the_sentinels_back_is_left() {
+    let d = Deployment::start(Options {
+        replicas: 1,
+        sentinels: 1,
+        master_password: None,
+        sentinel_password: None,
+    });
+    let (a, b) = (d.servers[0].port(), d.servers[1].port());
+    let url = format!("{}?resolve_timeout=300ms&check_interval=0", d.url());
+    let client = Client::open(&url).unwrap();
+    client.set("x", 1).unwrap();
+    assert_eq!(client.pool_stats().idle, 1);
+
+    // The master becomes a replica while the sentinel still names it: its pooled connection
+    // is refused the write (READONLY), dropped, and no new one is opened there, as ROLE says
+    // it is no master. Bounded by resolve_timeout, with a typed error.
+    let replicaof = |port: u16, args: &[&str]| {
+        let _: () = d
+            .plain(port, None)
+            .query(cmd("REPLICAOF").arg(args))
+            .unwrap();
+    };
+    replicaof(b, &["NO", "ONE"]);
+    replicaof(a, &["127.0.0.1", &b.to_string()]);
+    let started = Instant::now();
+    let err = client.set("x", 2).unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    match &err {
+        Error::Sentinel { master, reason, .. } => {
+            assert_eq!(master, MASTER);
+            assert!(reason.contains("not a master"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let stats = client.pool_stats();
+    assert_eq!((stats.open, stats.discarded), (0, 1), "{stats:?}");
+
+    // Made master again: the next call finds it.
+    replicaof(a, &["NO", "ONE"]);
+    replicaof(b, &["127.0.0.1", &a.to_string()]);
+    client.set("x", 3).unwrap();
+    assert_eq!(client.get::<i64>("x").unwrap(), 3);
+}
