@@ -427,7 +427,7 @@ impl ReplicaDial {
         let start = replicas.next;
         replicas.next = replicas.next.wrapping_add(1);
         (0..n)
-            .map(|i| replicas.addrs[(start + i) % n].clone())
+            .map(|i| replicas.addrs[start.wrapping_add(i) % n].clone())
             .collect()
     }
 }
