@@ -281,11 +281,10 @@ impl Pool {
     /// may probe the socket).
     fn take_idle(&self) -> Option<Pooled<'_>> {
         loop {
-            let (conn, generation) = {
-                let mut state = self.state_here();
-                let conn = state.idle.pop()?;
-                (conn, state.idle_generations.pop().unwrap_or_default())
-            };
+            let mut state = self.state_here();
+            let conn = state.idle.pop()?;
+            let generation = state.idle_generations.pop().unwrap_or_default();
+            drop(state);
             // A server restart or a stray byte shows here, before a command is risked; a
             // connection to where the server no longer is, too.
             if self.source.is_current(generation) && conn.is_reusable() {
@@ -312,6 +311,14 @@ impl Pool {
                 self.wake(state);
                 Err(e)
             }
+        }
+    }
+
+    /// A call on a connection of `generation` failed: its source may want to look again.
+    #[cold]
+    fn failed(&self, generation: u64, error: &Error) {
+        if let Source::Dial(dial) = &self.source {
+            dial.failed(generation, error);
         }
     }
 
@@ -382,8 +389,8 @@ impl<'p> Pooled<'p> {
             }
             None => Err(Error::Broken),
         };
-        if let (Source::Dial(dial), Err(e)) = (&self.pool.source, &result) {
-            dial.failed(self.generation, e);
+        if let Err(e) = &result {
+            self.pool.failed(self.generation, e);
         }
         result
     }

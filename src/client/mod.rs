@@ -311,7 +311,8 @@ impl Client {
     }
 
     /// The replica pool, for a read-only call (`EVAL_RO`, `EVALSHA_RO`, `FCALL_RO`), when
-    /// there is one.
+    /// there is one. Out of line: a plain client pays only for the `None` check before it.
+    #[inline(never)]
     fn replica_pool_for(&self, cmd: &Cmd) -> Option<&Pool> {
         let pool = self.replicas.as_deref()?;
         let name = cmd.name()?;
@@ -392,7 +393,11 @@ impl ConnectionLike for Client {
         if is_kill(cmd) {
             return self.req_while_busy(cmd);
         }
-        if let Some(replicas) = self.replica_pool_for(cmd) {
+        if let Some(replicas) = self
+            .replicas
+            .as_ref()
+            .and_then(|_| self.replica_pool_for(cmd))
+        {
             return once_more(replicas, |conn| conn.req(cmd));
         }
         let result = self.with_conn_once_more(|conn| conn.req(cmd));
@@ -405,7 +410,11 @@ impl ConnectionLike for Client {
         if is_kill(cmd) {
             return read(Reply::from(self.req_while_busy(cmd)?));
         }
-        if let Some(replicas) = self.replica_pool_for(cmd) {
+        if let Some(replicas) = self
+            .replicas
+            .as_ref()
+            .and_then(|_| self.replica_pool_for(cmd))
+        {
             return once_more(replicas, |conn| conn.req_reply(cmd, read));
         }
         let result = self.with_conn_once_more(|conn| conn.req_reply(cmd, read));
