@@ -6,7 +6,7 @@ mod harness;
 
 use crate::support::{has_redis7_scripting, supported, NEEDS_RO};
 use harness::{Deployment, Options, MASTER};
-use redline::{cmd, Client, Commands, Error, SentinelBuilder};
+use redline::{cmd, Client, Commands, ConnectionLike, Error, SentinelBuilder};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
@@ -65,6 +65,26 @@ fn sentinels_with_requirepass() {
     assert_eq!(client.get::<i64>("k").unwrap(), 7);
     let script = client.register_script("return redis.call('INCR', KEYS[1])");
     assert_eq!(script.call::<i64>("k", ()).unwrap(), 8);
+
+    // An ACL user of the sentinel's own.
+    let set_user = d.sentinels[0].client().req(
+        cmd("ACL")
+            .arg("SETUSER")
+            .arg("watcher")
+            .arg("on")
+            .arg(">watchpw")
+            .arg("+@all"),
+    );
+    if supported!(set_user.is_ok(), "ACL SETUSER on a sentinel") {
+        let client = Client::sentinel_builder(MASTER)
+            .sentinel("127.0.0.1", port)
+            .sentinel_username("watcher")
+            .sentinel_password("watchpw")
+            .master(Client::builder().password("masterpw"))
+            .build()
+            .unwrap();
+        assert_eq!(client.get::<i64>("k").unwrap(), 8);
+    }
 
     // The wrong sentinel password, or none: a typed error naming the master, no secret.
     for password in [Some("wrongpw"), None] {
