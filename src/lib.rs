@@ -39,6 +39,8 @@
 //! is on [`ConnectionInfo`] (user and password are percent-encoded: `p%40ss` for `p@ss`). [`ClientBuilder`] sets the same things in code. Nothing connects
 //! until the first call. Credentials that rotate come from a [`CredentialsProvider`], asked
 //! for each new connection ([`ClientBuilder::credentials_provider`]).
+//! A Sentinel deployment: `redis+sentinel://host:26379,host2/mymaster`, or
+//! [`SentinelBuilder`] (`docs/sentinel.md`).
 //!
 //! # Commands
 //!
@@ -146,7 +148,8 @@
 //! - [`target`]: [`ConnectionLike`], the trait every kind of client implements.
 //! - `script`, `pipeline`, `commands`: [`Script`], [`Pipeline`], [`Commands`] and
 //!   [`ScriptingCommands`] (one file per command family), on any target.
-//! - `pool`, `client`: the pooled, shared [`Client`].
+//! - `pool`, `client`, `cluster`, `sentinel`: the pooled, shared [`Client`] (also of a
+//!   Sentinel master, [`SentinelBuilder`]) and the [`ClusterClient`].
 //! - [`prelude`]: the traits and types everyday code imports.
 
 //! # Features
@@ -191,6 +194,7 @@ mod cluster;
 mod pool;
 pub mod prelude;
 mod pubsub;
+mod sentinel;
 
 pub use client::{Client, ClientBuilder};
 pub use cluster::{key_slot, ClusterClient, ClusterClientBuilder, NodeSet, ReadFrom};
@@ -211,6 +215,7 @@ pub use pool::PoolStats;
 pub use pubsub::{Message, MessageKind, Subscriber};
 pub use resp::Value;
 pub use script::Script;
+pub use sentinel::SentinelBuilder;
 pub use target::{ConnectionLike, Reply, ScanCursor, ScanOptions, ScriptInvocation};
 pub use types::{FromValue, Number, ToArg, ToArgs};
 

@@ -1,4 +1,5 @@
-//! [`Pool`]: the connections of one server, shared by the threads of a client.
+//! [`Pool`]: the connections of one server, shared by the threads of a client, and [`Dial`],
+//! where a pool whose server can move (a Sentinel master) gets its connections.
 
 use crate::connection::Connection;
 use crate::error::{Error, Result};
@@ -67,10 +68,52 @@ pub struct PoolStats {
     pub max_size: usize,
 }
 
+/// Where a pool's connections go when its server can move: the top layer implements it (a
+/// Sentinel master or replica set), so that the pool names no concrete client.
+///
+/// A dialer numbers the addresses it has given out: its *generation* changes whenever the
+/// address changes, and the pool drops, rather than reuses, a connection of an older one.
+pub(crate) trait Dial: Send + Sync {
+    /// Opens a connection with `info`'s settings (all but the address) to the server the
+    /// source names now, and returns it with the generation it belongs to. `select` as for
+    /// [`Connection::open_with`].
+    fn dial(&self, info: &ConnectionInfo, select: bool) -> Result<(Connection, u64)>;
+
+    /// The generation now: connections of another one are not reused.
+    fn generation(&self) -> u64;
+
+    /// A caller is about to check a connection out: the moment for a source to look again,
+    /// now and then, whether its server moved.
+    fn checkout(&self) {}
+
+    /// A connection of generation `generation` failed with `error` (it broke, or the server
+    /// refused a write as a replica): the source decides whether to look again.
+    fn failed(&self, generation: u64, error: &Error);
+}
+
+/// Where a pool's connections go.
+pub(crate) enum Source {
+    /// Always the address in the pool's [`ConnectionInfo`]: the plain client, no extra cost.
+    Fixed,
+    /// Wherever the dialer says (its address overrides the one in the info).
+    Dial(Box<dyn Dial>),
+}
+
+impl Source {
+    /// Whether a connection of `generation` may be reused.
+    fn is_current(&self, generation: u64) -> bool {
+        match self {
+            Source::Fixed => true,
+            Source::Dial(d) => d.generation() == generation,
+        }
+    }
+}
+
 /// The connections of one server: idle ones kept for reuse, at most `max_size` open at once;
 /// a caller finding all of them in use waits until one comes back, or until its wait timeout.
 pub(crate) struct Pool {
     info: ConnectionInfo,
+    source: Source,
     config: PoolConfig,
     state: Mutex<State>,
     /// `SCRIPT FLUSH`es sent through any connection: each connection's known scripts catch up
@@ -83,6 +126,9 @@ pub(crate) struct Pool {
 #[derive(Default)]
 struct State {
     idle: Vec<Connection>,
+    /// The source's generation each idle connection was opened in, in step with `idle`
+    /// (beside it rather than in a tuple with it: fewer copies of a connection on the hot path).
+    idle_generations: Vec<u64>,
     /// Idle plus in use; also counts a connection being opened.
     open: usize,
     discarded: u64,
@@ -95,11 +141,21 @@ struct State {
 }
 
 impl Pool {
-    pub(crate) fn new(info: ConnectionInfo, mut config: PoolConfig) -> Pool {
+    pub(crate) fn new(info: ConnectionInfo, config: PoolConfig) -> Pool {
+        Pool::with_source(info, config, Source::Fixed)
+    }
+
+    /// A pool whose connections go where `source` says.
+    pub(crate) fn with_source(
+        info: ConnectionInfo,
+        mut config: PoolConfig,
+        source: Source,
+    ) -> Pool {
         config.max_size = config.max_size.max(1);
         config.max_idle = config.max_idle.min(config.max_size);
         Pool {
             info,
+            source,
             config,
             state: Mutex::new(State {
                 pid: std::process::id(),
@@ -112,6 +168,21 @@ impl Pool {
 
     pub(crate) fn info(&self) -> &ConnectionInfo {
         &self.info
+    }
+
+    /// Whether the pool's server can move (a Sentinel master), so that a `READONLY` refusal
+    /// means its connections went to a demoted master.
+    pub(crate) fn follows_failover(&self) -> bool {
+        matches!(self.source, Source::Dial(_))
+    }
+
+    /// A connection outside the pool, to where the pool's connections go; `select` as for
+    /// [`Connection::open_with`].
+    pub(crate) fn open_dedicated(&self, select: bool) -> Result<Connection> {
+        match &self.source {
+            Source::Fixed => Connection::open_with(&self.info, select),
+            Source::Dial(d) => d.dial(&self.info, select).map(|(conn, _)| conn),
+        }
     }
 
     /// Runs `f` on a pooled connection, then returns the connection to the pool unless it
@@ -150,6 +221,9 @@ impl Pool {
     }
 
     fn checkout(&self) -> Result<Pooled<'_>> {
+        if let Source::Dial(dial) = &self.source {
+            dial.checkout();
+        }
         let deadline = self.config.wait_timeout.map(|t| Instant::now() + t);
         loop {
             if let Some(conn) = self.take_idle() {
@@ -192,6 +266,7 @@ impl Pool {
         let pid = std::process::id();
         let mut state = self.state();
         if state.pid != pid {
+            state.idle_generations.clear();
             for conn in state.idle.drain(..) {
                 std::mem::forget(conn);
             }
@@ -206,10 +281,14 @@ impl Pool {
     /// may probe the socket).
     fn take_idle(&self) -> Option<Pooled<'_>> {
         loop {
-            let conn = self.state_here().idle.pop()?;
-            // A server restart or a stray byte shows here, before a command is risked.
-            if conn.is_reusable() {
-                return Some(Pooled::new(self, conn));
+            let mut state = self.state_here();
+            let conn = state.idle.pop()?;
+            let generation = state.idle_generations.pop().unwrap_or_default();
+            drop(state);
+            // A server restart or a stray byte shows here, before a command is risked; a
+            // connection to where the server no longer is, too.
+            if self.source.is_current(generation) && conn.is_reusable() {
+                return Some(Pooled::new(self, conn, generation));
             }
             self.discard(conn);
         }
@@ -217,10 +296,14 @@ impl Pool {
 
     /// Opens a connection in a slot already counted in `open`.
     fn open_one(&self) -> Result<Pooled<'_>> {
-        match Connection::open(&self.info) {
-            Ok(conn) => {
+        let opened = match &self.source {
+            Source::Fixed => Connection::open(&self.info).map(|conn| (conn, 0)),
+            Source::Dial(d) => d.dial(&self.info, true),
+        };
+        match opened {
+            Ok((conn, generation)) => {
                 self.state().opened += 1;
-                Ok(Pooled::new(self, conn))
+                Ok(Pooled::new(self, conn, generation))
             }
             Err(e) => {
                 let mut state = self.state();
@@ -231,14 +314,23 @@ impl Pool {
         }
     }
 
-    fn give_back(&self, conn: Connection) {
-        if conn.is_broken() || std::thread::panicking() {
+    /// A call on a connection of `generation` failed: its source may want to look again.
+    #[cold]
+    fn failed(&self, generation: u64, error: &Error) {
+        if let Source::Dial(dial) = &self.source {
+            dial.failed(generation, error);
+        }
+    }
+
+    fn give_back(&self, conn: Connection, generation: u64) {
+        if conn.is_broken() || std::thread::panicking() || !self.source.is_current(generation) {
             // A panic may have struck mid-reply: the connection's state is unknown.
             return self.discard(conn);
         }
         let mut state = self.state();
         if state.idle.len() < self.config.max_idle {
             state.idle.push(conn);
+            state.idle_generations.push(generation);
             self.wake(state);
         } else {
             drop(state);
@@ -276,31 +368,38 @@ struct Pooled<'p> {
     pool: &'p Pool,
     /// Always `Some` until dropped.
     conn: Option<Connection>,
+    /// The source's generation the connection was opened in.
+    generation: u64,
 }
 
 impl<'p> Pooled<'p> {
-    fn new(pool: &'p Pool, conn: Connection) -> Pooled<'p> {
+    fn new(pool: &'p Pool, conn: Connection, generation: u64) -> Pooled<'p> {
         Pooled {
             pool,
             conn: Some(conn),
+            generation,
         }
     }
 
     fn run<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
-        match &self.conn {
+        let result = match &self.conn {
             Some(conn) => {
                 conn.sync_scripts(self.pool.script_flushes.load(Ordering::Relaxed));
                 f(conn)
             }
             None => Err(Error::Broken),
+        };
+        if let Err(e) = &result {
+            self.pool.failed(self.generation, e);
         }
+        result
     }
 }
 
 impl Drop for Pooled<'_> {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
-            self.pool.give_back(conn);
+            self.pool.give_back(conn, self.generation);
         }
     }
 }

@@ -5,7 +5,6 @@ use crate::error::Result;
 use crate::info::{Addr, ConnectionInfo, Password, Protocol};
 use crate::pool::{Pool, PoolConfig};
 use crate::resp::Limits;
-use std::sync::Arc;
 use std::time::Duration;
 
 mod credentials;
@@ -362,9 +361,12 @@ impl ClientBuilder {
     /// assert_eq!(client.idle_connections(), 0); // nothing connects until the first call
     /// ```
     pub fn build(self) -> Client {
-        Client {
-            pool: Arc::new(Pool::new(self.info, self.pool)),
-        }
+        Client::from_pools(Pool::new(self.info, self.pool), None)
+    }
+
+    /// The connection settings and pool size, for a client that builds its own pools.
+    pub(crate) fn into_parts(self) -> (ConnectionInfo, PoolConfig) {
+        (self.info, self.pool)
     }
 
     /// The settings so far, for a client of many servers that uses these for each of them.

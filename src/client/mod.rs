@@ -18,6 +18,8 @@ use std::sync::Arc;
 
 mod builder;
 
+use crate::sentinel::SentinelBuilder;
+
 /// How many times [`Client::transaction`] runs before giving up on watch conflicts.
 const TRANSACTION_ATTEMPTS: usize = 100;
 
@@ -51,6 +53,8 @@ pub use builder::ClientBuilder;
 #[derive(Clone)]
 pub struct Client {
     pool: Arc<Pool>,
+    /// A Sentinel client's replicas, for read-only scripts and [`Client::replicas`].
+    replicas: Option<Arc<Pool>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -88,7 +92,27 @@ impl Client {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn open(url: &str) -> Result<Client> {
+        if crate::sentinel::is_sentinel_url(url) {
+            return SentinelBuilder::from_url(url)?.build();
+        }
         Ok(ClientBuilder::from_url(url)?.build())
+    }
+
+    /// A client of the replica pool alone, for [`Client::replicas`].
+    pub(crate) fn replica_client(&self) -> Option<Client> {
+        let pool = Arc::clone(self.replicas.as_ref()?);
+        Some(Client {
+            pool,
+            replicas: None,
+        })
+    }
+
+    /// A client of `pool`, with a replica pool for read-only scripts when given.
+    pub(crate) fn from_pools(pool: Pool, replicas: Option<Pool>) -> Client {
+        Client {
+            pool: Arc::new(pool),
+            replicas: replicas.map(Arc::new),
+        }
     }
 
     /// Starts a [`ClientBuilder`] with the defaults (`127.0.0.1:6379`, RESP2).
@@ -134,7 +158,7 @@ impl Client {
     /// # Ok::<(), redline::Error>(())
     /// ```
     pub fn get_connection(&self) -> Result<Connection> {
-        Connection::open(self.pool.info())
+        self.pool.open_dedicated(true)
     }
 
     /// A [`Subscriber`] for Pub/Sub on a dedicated connection of its own, opened now. It
@@ -303,11 +327,20 @@ impl Client {
     /// Like [`Client::with_conn`] for one request, which runs once more on another connection
     /// when the check before it found its connection closed or out of step: nothing of it was
     /// sent (a connection killed just after it opened, or between a script's two steps).
-    fn with_conn_once_more<R>(&self, mut f: impl FnMut(&Connection) -> Result<R>) -> Result<R> {
-        match self.pool.with_conn(&mut f) {
-            Err(e) if e.failed_before_sending() => self.pool.with_conn(f),
-            other => other,
-        }
+    fn with_conn_once_more<R>(&self, f: impl FnMut(&Connection) -> Result<R>) -> Result<R> {
+        once_more(&self.pool, f)
+    }
+
+    /// The replica pool, for a read-only call (`EVAL_RO`, `EVALSHA_RO`, `FCALL_RO`), when
+    /// there is one. Out of line: a plain client pays only for the `None` check before it.
+    #[inline(never)]
+    fn replica_pool_for(&self, cmd: &Cmd) -> Option<&Pool> {
+        let pool = self.replicas.as_deref()?;
+        let name = cmd.name()?;
+        [&b"EVALSHA_RO"[..], b"EVAL_RO", b"FCALL_RO"]
+            .iter()
+            .any(|ro| name.eq_ignore_ascii_case(ro))
+            .then_some(pool)
     }
 
     /// Sends a command that must get through while the server is busy with a script
@@ -329,7 +362,7 @@ impl Client {
     pub fn req_while_busy(&self, cmd: &Cmd) -> Result<Value> {
         match self.pool.with_idle(|conn| conn.req(cmd)) {
             Some(result) => result,
-            None => Connection::open_with(self.pool.info(), false)?.req(cmd),
+            None => self.pool.open_dedicated(false)?.req(cmd),
         }
     }
 
@@ -381,6 +414,13 @@ impl ConnectionLike for Client {
         if is_kill(cmd) {
             return self.req_while_busy(cmd);
         }
+        if let Some(replicas) = self
+            .replicas
+            .as_ref()
+            .and_then(|_| self.replica_pool_for(cmd))
+        {
+            return once_more(replicas, |conn| conn.req(cmd));
+        }
         let result = self.with_conn_once_more(|conn| conn.req(cmd));
         self.after(cmd.encoded());
         result
@@ -390,6 +430,13 @@ impl ConnectionLike for Client {
         refuse_stateful(cmd)?;
         if is_kill(cmd) {
             return read(Reply::from(self.req_while_busy(cmd)?));
+        }
+        if let Some(replicas) = self
+            .replicas
+            .as_ref()
+            .and_then(|_| self.replica_pool_for(cmd))
+        {
+            return once_more(replicas, |conn| conn.req_reply(cmd, read));
         }
         let result = self.with_conn_once_more(|conn| conn.req_reply(cmd, read));
         self.after(cmd.encoded());
@@ -409,7 +456,12 @@ impl ConnectionLike for Client {
         call: &ScriptInvocation<'_>,
         read: &mut dyn FnMut(Reply<'_>) -> Result<()>,
     ) -> Result<()> {
-        self.with_conn_once_more(|conn| conn.invoke_script(call, read))
+        match &self.replicas {
+            Some(replicas) if call.is_read_only() => {
+                once_more(replicas, |conn| conn.invoke_script(call, read))
+            }
+            _ => self.with_conn_once_more(|conn| conn.invoke_script(call, read)),
+        }
     }
 
     /// Runs the batch on one pooled connection; if nothing of it reached the server before
@@ -433,13 +485,38 @@ impl Client {
     }
 
     fn run_batch(&self, batch: &mut Batch<'_>) -> Result<()> {
-        match self.with_conn(|conn| Ok(batch::run(batch, conn))) {
-            Ok(Err(Failure::Unsent(e))) if e.is_connection_broken() => {
+        // The batch's error goes through the pool (a Sentinel client's pool learns of a
+        // READONLY from it); whether it may run once more is noted on the way.
+        let mut unsent = false;
+        let first = self.with_conn(|conn| {
+            batch::run(batch, conn).map_err(|failure| {
+                unsent = matches!(&failure, Failure::Unsent(e) if e.is_connection_broken());
+                failure.into_error()
+            })
+        });
+        match first {
+            Err(_) if unsent => {
                 self.with_conn(|conn| batch::run(batch, conn).map_err(Failure::into_error))
             }
-            Ok(other) => other.map_err(Failure::into_error),
-            Err(e) => Err(e),
+            other => other,
         }
+    }
+}
+
+/// Runs one request on a connection of `pool`, once more on another when the check before it
+/// found its connection closed or out of step (nothing of it was sent), or when a Sentinel
+/// client's master turned out to be demoted (`READONLY`: the write was refused, and the pool
+/// has since dropped that master's connections).
+fn once_more<R>(pool: &Pool, mut f: impl FnMut(&Connection) -> Result<R>) -> Result<R> {
+    match pool.with_conn(&mut f) {
+        Err(e)
+            if e.failed_before_sending()
+                || (pool.follows_failover()
+                    && e.server_kind() == Some(ServerErrorKind::ReadOnly)) =>
+        {
+            pool.with_conn(f)
+        }
+        other => other,
     }
 }
 

@@ -232,6 +232,18 @@ pub enum Error {
         /// What went wrong, with the node or slot concerned.
         reason: String,
     },
+    /// A Sentinel client found no master within its resolve timeout: no sentinel named one, or
+    /// the one named could not be reached or was not a master. Names the master and the
+    /// sentinels asked (never credentials); the next call tries again.
+    #[error("sentinel: no reachable master '{master}' (asked {}): {reason}", .sentinels.join(", "))]
+    Sentinel {
+        /// The master name asked for.
+        master: String,
+        /// The sentinels asked, as `host:port`.
+        sentinels: Vec<String>,
+        /// The last thing that went wrong.
+        reason: String,
+    },
 }
 
 impl Error {

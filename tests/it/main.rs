@@ -12,3 +12,4 @@ mod pubsub;
 mod script;
 #[cfg(feature = "tls")]
 mod tls;
+mod sentinel;
