@@ -10,6 +10,6 @@ mod hostile;
 mod pipeline;
 mod pubsub;
 mod script;
+mod sentinel;
 #[cfg(feature = "tls")]
 mod tls;
-mod sentinel;
