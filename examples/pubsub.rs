@@ -30,7 +30,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut subscriber = client.subscriber()?;
     subscriber.subscribe("chat")?;
     subscriber.psubscribe("__keyspace@0__:session:*")?;
-    println!("subscribed to {} channels and patterns", subscriber.subscriptions());
+    println!(
+        "subscribed to {} channels and patterns",
+        subscriber.subscriptions()
+    );
 
     // Another part of the program (or another process) publishes and writes.
     client.publish("chat", "hello from the main thread")?;
@@ -55,7 +58,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 println!("keyspace: {key} <- {event}");
                 expired |= event == "expired";
             }
-            _ => println!("{:?}: {}", message.channel_str(), message.payload::<String>()?),
+            _ => println!(
+                "{:?}: {}",
+                message.channel_str(),
+                message.payload::<String>()?
+            ),
         }
         if expired {
             break;

@@ -189,6 +189,7 @@ mod commands;
 mod pipeline;
 mod script;
 
+mod cache;
 mod client;
 mod cluster;
 mod pool;
@@ -196,6 +197,7 @@ pub mod prelude;
 mod pubsub;
 mod sentinel;
 
+pub use cache::{CacheOptions, CacheStats};
 pub use client::{Client, ClientBuilder};
 pub use cluster::{key_slot, ClusterClient, ClusterClientBuilder, NodeSet, ReadFrom};
 pub use cmd::{cmd, Args, Cmd};

@@ -31,6 +31,7 @@ mod credentials;
 pub struct ClientBuilder {
     info: ConnectionInfo,
     pool: PoolConfig,
+    cache: Option<crate::CacheOptions>,
 }
 
 impl ClientBuilder {
@@ -73,6 +74,7 @@ impl ClientBuilder {
         ClientBuilder {
             info,
             pool: PoolConfig::default(),
+            cache: None,
         }
     }
 
@@ -361,7 +363,40 @@ impl ClientBuilder {
     /// assert_eq!(client.idle_connections(), 0); // nothing connects until the first call
     /// ```
     pub fn build(self) -> Client {
-        Client::from_pools(Pool::new(self.info, self.pool), None)
+        let client = Client::from_pools(Pool::new(self.info, self.pool), None);
+        match self.cache {
+            Some(options) => client.with_cache(options),
+            None => client,
+        }
+    }
+
+    /// Serves `GET`, `MGET`, `HGET`, `HGETALL` and read-only script calls
+    /// ([`Script::call_ro`](crate::Script::call_ro)) on keys under `options`' prefixes from a
+    /// bounded local cache, kept right by the server's invalidations (`CLIENT TRACKING` in
+    /// broadcast mode on one dedicated RESP3 connection; Redis 6+). No thread: before every
+    /// lookup the client reads the invalidations waiting, with one non-blocking read.
+    ///
+    /// The guarantee: once another client's write has been answered, and this client has then
+    /// made one round trip to the server (any command, on any of its connections), no read
+    /// served from the cache returns the value from before that write. Without that round
+    /// trip a read may, for the time an invalidation takes to cross the network. See
+    /// `docs/caching.md`.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use redline::{CacheOptions, Client, Commands};
+    ///
+    /// let client = Client::builder()
+    ///     .client_cache(CacheOptions::new().prefix("config:").max_entries(1000))
+    ///     .build();
+    /// let _: Option<String> = client.get("config:theme")?; // from the server, then kept
+    /// let _: Option<String> = client.get("config:theme")?; // from the cache
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn client_cache(mut self, options: crate::CacheOptions) -> Self {
+        self.cache = Some(options);
+        self
     }
 
     /// The connection settings and pool size, for a client that builds its own pools.
@@ -387,9 +422,11 @@ impl ClientBuilder {
             cluster_readonly: readonly,
             ..self.info.clone()
         };
+        // A client-side cache is a single server's (not yet per cluster node).
         ClientBuilder {
             info,
             pool: self.pool,
+            cache: None,
         }
         .build()
     }

@@ -1,5 +1,6 @@
 //! The shared, pooled client and its builder.
 
+use crate::cache::Cache;
 use crate::cmd::cmd;
 use crate::cmd::Cmd;
 use crate::code::ScriptCode;
@@ -54,6 +55,8 @@ pub struct Client {
     pool: Arc<Pool>,
     /// A Sentinel client's replicas, for read-only scripts and [`Client::replicas`].
     replicas: Option<Arc<Pool>>,
+    /// The client-side cache, when built with one.
+    cache: Option<Arc<Cache>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -103,6 +106,7 @@ impl Client {
         Some(Client {
             pool,
             replicas: None,
+            cache: None,
         })
     }
 
@@ -111,7 +115,56 @@ impl Client {
         Client {
             pool: Arc::new(pool),
             replicas: replicas.map(Arc::new),
+            cache: None,
         }
+    }
+
+    /// The client-side cache's counters and size; `None` without a cache (see
+    /// [`ClientBuilder::client_cache`]).
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use redline::{CacheOptions, Client, Commands};
+    ///
+    /// let client = Client::builder().client_cache(CacheOptions::new()).build();
+    /// let _: Option<String> = client.get("user:1")?; // a miss, then kept
+    /// let _: Option<String> = client.get("user:1")?; // a hit
+    /// let stats = client.cache_stats().unwrap();
+    /// println!("{} hits, {} misses", stats.hits, stats.misses);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn cache_stats(&self) -> Option<crate::CacheStats> {
+        self.cache.as_ref().map(|c| c.stats())
+    }
+
+    /// Makes sure the client-side cache has applied every invalidation of writes answered
+    /// before this call: one round trip on the cache's own tracking connection, whose
+    /// invalidations travel ahead of the answer. Any round trip gives that on one host; this
+    /// one also over a network that delays a packet. Without a cache it does nothing.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use redline::{CacheOptions, Client, Commands};
+    ///
+    /// let client = Client::builder().client_cache(CacheOptions::new()).build();
+    /// // ... another process writes "config:theme" and tells us so ...
+    /// client.cache_sync()?;
+    /// let theme: Option<String> = client.get("config:theme")?; // never from before the write
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn cache_sync(&self) -> Result<()> {
+        match &self.cache {
+            Some(cache) => cache.sync_strictly(self),
+            None => Ok(()),
+        }
+    }
+
+    /// The same client with a client-side cache of its own.
+    pub(crate) fn with_cache(mut self, options: crate::CacheOptions) -> Client {
+        self.cache = Some(Arc::new(Cache::new(options)));
+        self
     }
 
     /// Starts a [`ClientBuilder`] with the defaults (`127.0.0.1:6379`, RESP2).

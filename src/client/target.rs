@@ -4,6 +4,7 @@
 
 use super::Client;
 use crate::batch::{self, Batch, Failure};
+use crate::cache::{Cache, Plan};
 use crate::cmd::Cmd;
 use crate::connection::Connection;
 use crate::error::{Result, ServerErrorKind};
@@ -23,22 +24,20 @@ impl ConnectionLike for Client {
         if is_kill(cmd) {
             return self.req_while_busy(cmd);
         }
-        if let Some(replicas) = self
-            .replicas
-            .as_ref()
-            .and_then(|_| self.replica_pool_for(cmd))
-        {
-            return once_more(replicas, |conn| conn.req(cmd));
+        if let Some((cache, plan)) = self.cache_plan(cmd) {
+            return cache.serve(self, cmd, plan, || self.req_uncached(cmd));
         }
-        let result = self.with_conn_once_more(|conn| conn.req(cmd));
-        self.after(cmd.encoded());
-        result
+        self.req_uncached(cmd)
     }
 
     fn req_reply(&self, cmd: &Cmd, read: &mut dyn FnMut(Reply<'_>) -> Result<()>) -> Result<()> {
         refuse_stateful(cmd)?;
         if is_kill(cmd) {
             return read(Reply::from(self.req_while_busy(cmd)?));
+        }
+        if let Some((cache, plan)) = self.cache_plan(cmd) {
+            let value = cache.serve(self, cmd, plan, || self.req_uncached(cmd))?;
+            return read(Reply::from(value));
         }
         if let Some(replicas) = self
             .replicas
@@ -59,18 +58,27 @@ impl ConnectionLike for Client {
         }
     }
 
-    /// Runs the whole EVALSHA / SCRIPT LOAD / EVALSHA sequence on one pooled connection.
+    /// Runs the whole EVALSHA / SCRIPT LOAD / EVALSHA sequence on one pooled connection; a
+    /// read-only call is served by the client-side cache when there is one.
     fn invoke_script(
         &self,
         call: &ScriptInvocation<'_>,
         read: &mut dyn FnMut(Reply<'_>) -> Result<()>,
     ) -> Result<()> {
-        match &self.replicas {
-            Some(replicas) if call.is_read_only() => {
-                once_more(replicas, |conn| conn.invoke_script(call, read))
+        if call.is_read_only() {
+            if let Some((cache, plan)) = self.cache_plan(call.command()) {
+                let value = cache.serve(self, call.command(), plan, || {
+                    let mut out = None;
+                    self.invoke_uncached(call, &mut |reply| {
+                        out = Some(reply.convert::<Value>()?);
+                        Ok(())
+                    })?;
+                    out.ok_or_else(crate::target::not_read)
+                })?;
+                return read(Reply::from(value));
             }
-            _ => self.with_conn_once_more(|conn| conn.invoke_script(call, read)),
         }
+        self.invoke_uncached(call, read)
     }
 
     /// Runs the batch on one pooled connection; if nothing of it reached the server before
@@ -85,6 +93,40 @@ impl ConnectionLike for Client {
 }
 
 impl Client {
+    fn invoke_uncached(
+        &self,
+        call: &ScriptInvocation<'_>,
+        read: &mut dyn FnMut(Reply<'_>) -> Result<()>,
+    ) -> Result<()> {
+        match &self.replicas {
+            Some(replicas) if call.is_read_only() => {
+                once_more(replicas, |conn| conn.invoke_script(call, read))
+            }
+            _ => self.with_conn_once_more(|conn| conn.invoke_script(call, read)),
+        }
+    }
+
+    /// One command on a pooled connection (a replica's, for a read-only one when there is a
+    /// replica pool), the cache aside.
+    fn req_uncached(&self, cmd: &Cmd) -> Result<Value> {
+        if let Some(replicas) = self
+            .replicas
+            .as_ref()
+            .and_then(|_| self.replica_pool_for(cmd))
+        {
+            return once_more(replicas, |conn| conn.req(cmd));
+        }
+        let result = self.with_conn_once_more(|conn| conn.req(cmd));
+        self.after(cmd.encoded());
+        result
+    }
+
+    /// The cache and what `cmd` depends on, when the cache serves it.
+    fn cache_plan(&self, cmd: &Cmd) -> Option<(&Cache, Plan)> {
+        let cache = self.cache.as_deref()?;
+        Some((cache, cache.plan(cmd)?))
+    }
+
     /// After a request went out on a pooled connection: a `SCRIPT FLUSH` emptied the cache the
     /// other connections believe in.
     fn after(&self, encoded: &[u8]) {

@@ -42,7 +42,8 @@ impl Connection {
     /// replies come first, in order), waiting at most `wait` for it to start (`None` waits
     /// for ever). `Ok(None)` when nothing came: nothing was half-read, so the connection stays
     /// usable, unlike a read timeout. Once a frame has started, the rest of it is read within
-    /// the read timeout. A zero `wait` looks without waiting (one non-blocking read). An error
+    /// the read timeout. A zero `wait` looks without waiting (one non-blocking read; over TLS,
+    /// three system calls). An error
     /// reply is a [`Value::Error`], as with [`Connection::recv`].
     ///
     /// For a connection with subscriptions or client tracking; [`Client::subscriber`] builds
@@ -118,7 +119,7 @@ impl Inner {
             self.rend = 0;
             if wait == Some(Duration::ZERO) {
                 // A look without waiting: one non-blocking read.
-                match self.stream.read_waiting(&mut self.rbuf) {
+                match self.stream.read_now(&mut self.rbuf) {
                     Ok(None) => return Ok(None),
                     Ok(Some(0)) => return Err(self.closed(Operation::Read)),
                     Ok(Some(n)) => self.rend = n,

@@ -120,6 +120,32 @@ impl Stream {
     }
 }
 
+impl Stream {
+    /// Reads what has already arrived, without blocking, decrypting TLS records too (unlike
+    /// [`Stream::read_waiting`]): for a wait of zero on the next frame (a client-side cache
+    /// draining its invalidations). Over TLS the socket is switched to non-blocking mode and
+    /// back around one read.
+    pub(super) fn read_now(&mut self, buf: &mut [u8]) -> io::Result<Option<usize>> {
+        match self {
+            #[cfg(feature = "tls")]
+            Stream::Tls(s) => {
+                s.get_ref().set_nonblocking(true)?;
+                let got = loop {
+                    match s.read(buf) {
+                        Ok(n) => break Ok(Some(n)),
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(None),
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(e) => break Err(e),
+                    }
+                };
+                s.get_ref().set_nonblocking(false)?;
+                got
+            }
+            _ => self.read_waiting(buf),
+        }
+    }
+}
+
 /// [`Stream::read_waiting`] with std alone: the socket switched to non-blocking mode and back.
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 fn portable_read_waiting(stream: &mut Stream, buf: &mut [u8]) -> io::Result<Option<usize>> {

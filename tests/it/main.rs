@@ -3,6 +3,7 @@
 mod support;
 
 mod auth;
+mod cache;
 mod cluster;
 mod core;
 mod faults;
