@@ -37,7 +37,7 @@ fn reads_are_served_from_the_cache_until_a_write_invalidates_them() {
         assert_eq!(client.get::<i64>("c:a").unwrap(), 3);
         // Hashes, MGET, missing keys.
         writer
-            .hset_multiple("c:h", &[("f", "x"), ("g", "y")])
+            .hset_multiple("c:h", [("f", "x"), ("g", "y")])
             .unwrap();
         for _ in 0..2 {
             assert_eq!(client.hget::<String>("c:h", "f").unwrap(), "x");
@@ -80,7 +80,7 @@ fn read_only_scripts_are_cached_on_their_keys() {
     let sum = client.register_script(
         "#!lua flags=no-writes\nreturn redis.call('GET', KEYS[1]) + redis.call('GET', KEYS[2])",
     );
-    writer.mset(&[("s:a", 1), ("s:b", 2)]).unwrap();
+    writer.mset([("s:a", 1), ("s:b", 2)]).unwrap();
     assert_eq!(sum.call_ro::<i64>(["s:a", "s:b"], ()).unwrap(), 3);
     assert_eq!(sum.call_ro::<i64>(["s:a", "s:b"], ()).unwrap(), 3);
     assert_eq!(client.cache_stats().unwrap().hits, 1);
@@ -190,7 +190,7 @@ fn a_lost_tracking_connection_or_a_restart_empties_the_cache() {
         assert_eq!(client.get::<i64>("r:a").unwrap(), 1);
     }
     // Kill the tracking connection: the next read flushes, reconnects with tracking.
-    let list: String = writer.query(&cmd("CLIENT").arg("LIST")).unwrap();
+    let list: String = writer.query(cmd("CLIENT").arg("LIST")).unwrap();
     let id = list
         .lines()
         .find(|l| {
