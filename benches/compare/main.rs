@@ -14,6 +14,10 @@
 //! Then the TLS section (issue 19, `tls.rs`, with `--features tls`): pipelined SET and GET of
 //! 16 MiB over TLS against redis-rs with `tls-native-tls`. `--tls-only` runs just that.
 //!
+//! Then the client-side cache section (issue 20, `cache.rs`): a cache hit against a `GET`
+//! round trip (redline, redis-rs, a raw socket), and a Zipf read load's hit rate and speed.
+//! `--cache-only` runs just that.
+//!
 //! Environment: `REDIS_SERVER_BIN` (default `redis-server`), `REDIS_BENCHMARK_BIN` (default
 //! `redis-benchmark`; its ceilings are skipped with a note when it is absent).
 
@@ -44,6 +48,7 @@ macro_rules! ensure {
     };
 }
 
+mod cache;
 mod cluster;
 mod data;
 mod parser;
@@ -235,14 +240,18 @@ fn main() {
     let quick = args.iter().any(|a| a == "--quick");
     let cluster_only = args.iter().any(|a| a == "--cluster-only");
     let tls_only = args.iter().any(|a| a == "--tls-only");
+    let cache_only = args.iter().any(|a| a == "--cache-only");
     let outcome = if cluster_only {
         cluster::run(quick)
     } else if tls_only {
         run_tls(quick)
+    } else if cache_only {
+        cache::run(quick)
     } else {
         run(quick)
             .and_then(|()| cluster::run(quick))
             .and_then(|()| run_tls(quick))
+            .and_then(|()| cache::run(quick))
     };
     let code = match outcome {
         Ok(()) => 0,
