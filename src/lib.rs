@@ -136,6 +136,52 @@
 //! # Ok::<(), redline::Error>(())
 //! ```
 //!
+//! # Client-side caching
+//!
+//! [`ClientBuilder::client_cache`] serves `GET`, `MGET`, `HGET`, `HGETALL` and read-only
+//! script calls ([`Script::call_ro`]) on chosen key prefixes from a bounded local cache (least
+//! recently used out), kept right by the server's invalidations (`CLIENT TRACKING` in broadcast
+//! mode on one dedicated RESP3 connection), which the client reads itself, with one
+//! non-blocking read, before every lookup: no thread. Once another client's write has been
+//! answered and this client has made one round trip, no cached read returns the value from
+//! before it ([`Client::cache_sync`] is that round trip, on the tracking connection itself).
+//! Counters: [`Client::cache_stats`]. `docs/caching.md` states the guarantee in full.
+//!
+//! ```no_run
+//! use redline::{CacheOptions, Client, Commands};
+//!
+//! let client = Client::builder()
+//!     .client_cache(CacheOptions::new().prefix("user:").max_entries(10_000))
+//!     .build();
+//! let name: Option<String> = client.hget("user:17", "name")?; // from the server, then kept
+//! let again: Option<String> = client.hget("user:17", "name")?; // from the cache
+//! assert_eq!(name, again);
+//! let stats = client.cache_stats().unwrap();
+//! println!("{} hits, {} misses", stats.hits, stats.misses);
+//! # Ok::<(), redline::Error>(())
+//! ```
+//!
+//! # Pub/Sub
+//!
+//! [`Client::subscriber`] (and [`ClusterClient::subscriber`]) gives a [`Subscriber`] on
+//! dedicated connections, read when asked, with timeouts that leave it usable, nothing dropped,
+//! and a reconnection that restores every subscription and reports the gap
+//! ([`Error::PubSubGap`]); `docs/pubsub.md`.
+//!
+//! ```no_run
+//! use redline::{Client, Commands};
+//! use std::time::Duration;
+//!
+//! let client = Client::open("redis://127.0.0.1:6379")?;
+//! let mut subscriber = client.subscriber()?;
+//! subscriber.subscribe("news")?;
+//! client.publish("news", "hello")?;
+//! while let Some(message) = subscriber.next_message(Some(Duration::from_millis(100)))? {
+//!     println!("{:?}: {}", message.channel_str(), message.payload::<String>()?);
+//! }
+//! # Ok::<(), redline::Error>(())
+//! ```
+//!
 //! # Module map
 //!
 //! Layers, each using only the ones above it in this list (`docs/architecture.md` draws them):
