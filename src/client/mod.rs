@@ -213,7 +213,7 @@ impl Client {
         self.pool.open_dedicated(true)
     }
 
-    /// A [`Subscriber`] for Pub/Sub on a dedicated connection of its own, opened now. It
+    /// A [`Subscriber`](crate::Subscriber) for Pub/Sub on a dedicated connection of its own, opened now. It
     /// reconnects by itself with this client's settings, restoring its subscriptions.
     ///
     /// # Example
@@ -398,7 +398,7 @@ impl Client {
     /// Sends a command that must get through while the server is busy with a script
     /// (`SCRIPT KILL`, `FUNCTION KILL`, `FUNCTION STATS`, `SHUTDOWN NOSAVE`): on an idle pooled
     /// connection when there is one, else on a fresh one whose handshake skips `SELECT` and
-    /// `CLIENT SETNAME`, which a busy server refuses. [`ConnectionLike::req`] does this by
+    /// `CLIENT SETNAME`, which a busy server refuses. [`ConnectionLike::req`](crate::ConnectionLike::req) does this by
     /// itself for `SCRIPT KILL` and `FUNCTION KILL`.
     ///
     /// # Example

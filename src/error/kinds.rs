@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-/// The step a connection error struck in: [`Error::Io`], [`Error::Timeout`],
-/// [`Error::Protocol`].
+/// The step a connection error struck in: [`Error::Io`](crate::Error::Io), [`Error::Timeout`](crate::Error::Timeout),
+/// [`Error::Protocol`](crate::Error::Protocol).
 ///
 /// # Example
 ///
