@@ -123,7 +123,8 @@ fn resp3_commands_while_subscribed_keep_the_messages() {
 
 #[test]
 fn a_hundred_thousand_messages_none_lost_or_duplicated() {
-    let server = RedisServer::start_with(&["--client-output-buffer-limit", "pubsub 0 0 0"]);
+    let server =
+        RedisServer::start_with(&["--client-output-buffer-limit", "pubsub", "0", "0", "0"]);
     for protocol in PROTOCOLS {
         let client = server.client_with(protocol);
         let mut sub = client.subscriber().unwrap();
