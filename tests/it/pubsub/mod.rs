@@ -3,7 +3,7 @@
 //! reported and subscriptions restored after a restart or `CLIENT KILL`, and a plain
 //! `Connection` with subscriptions that keeps the pushes arriving while a command waits.
 
-use crate::support::{server_kind, skip_unless, RedisServer, PROTOCOLS};
+use crate::support::{server_kind, RedisServer, PROTOCOLS};
 use redline::{cmd, Commands, Error, MessageKind, Protocol, Value};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -254,12 +254,11 @@ fn subscribe_needs_a_name_and_shard_channels_need_redis_7() {
         sub.subscribe(()),
         Err(Error::InvalidArgument { .. })
     ));
-    skip_unless!(
-        server_kind().redis_version < (7, 0, 0),
-        "SSUBSCRIBE exists from Redis 7.0"
-    );
-    let err = sub.ssubscribe("s").unwrap_err();
-    assert!(err.server_kind().is_some(), "{err:?}");
+    if server_kind().redis_version < (7, 0, 0) {
+        // Before 7.0 the server has no SSUBSCRIBE: its error, and the subscriber goes on.
+        let err = sub.ssubscribe("s").unwrap_err();
+        assert!(err.server_kind().is_some(), "{err:?}");
+    }
     // The subscriber is still usable.
     sub.subscribe("c").unwrap();
 }
