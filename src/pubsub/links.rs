@@ -1,6 +1,6 @@
 //! One connection of a [`Subscriber`](super::Subscriber) and what it is subscribed to.
 
-use super::{classify, is_pong, Frame, Kind, Message};
+use super::{classify, Frame, Kind, Message};
 use crate::client::Client;
 use crate::cmd::{cmd, Cmd};
 use crate::connection::Connection;
@@ -185,4 +185,9 @@ impl Link {
             }
         }
     }
+}
+
+/// A `PING` answered while subscribed on RESP2: `["pong", ""]`.
+fn is_pong(items: &[Value]) -> bool {
+    matches!(items.first(), Some(Value::Bulk(b)) if b.eq_ignore_ascii_case(b"pong"))
 }

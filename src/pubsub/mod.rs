@@ -353,9 +353,6 @@ impl Subscriber {
     pub fn query<T: FromValue>(&mut self, command: &Cmd) -> Result<T> {
         match self.send_and_read(command) {
             Ok(Value::Error(message)) => Err(Error::from_server_reply(message)),
-            Ok(Value::Array(items)) if is_pong(&items) => {
-                T::from_value(Value::SimpleString("PONG".into()))
-            }
             Ok(value) => T::from_value(value),
             Err(e) => Err(e),
         }
@@ -390,9 +387,9 @@ impl Subscriber {
 
     /// (Un)subscribes, then reads until the server confirmed each name.
     fn change(&mut self, kind: Kind, subscribe: bool, names: impl ToArgs) -> Result<()> {
-        let mut probe = cmd("X");
-        probe.arg(names);
-        let named: Vec<Vec<u8>> = probe.args().skip(1).map(<[u8]>::to_vec).collect();
+        let mut listed = Cmd::new();
+        listed.arg(names);
+        let named: Vec<Vec<u8>> = listed.args().map(<[u8]>::to_vec).collect();
         if subscribe && named.is_empty() {
             return Err(Error::invalid_argument(format!(
                 "{} needs at least one name",
@@ -580,9 +577,4 @@ impl Subscriber {
     fn arrays(&self) -> bool {
         self.resp2 && self.subscriptions() > 0
     }
-}
-
-/// A `PING` answered while subscribed on RESP2: `["pong", ""]`.
-fn is_pong(items: &[Value]) -> bool {
-    matches!(items.first(), Some(Value::Bulk(b)) if b.eq_ignore_ascii_case(b"pong"))
 }
