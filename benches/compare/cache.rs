@@ -145,7 +145,7 @@ pub fn run(quick: bool) -> Res<()> {
         zipf_plain.push(p);
         hit_rates.push(hits as f64 / (hits + misses).max(1) as f64);
     }
-    let m = |v: Vec<f64>| crate::report::median(&v).unwrap_or(0.0);
+    let m = crate::report::median_of;
     let (hit, rl_get, rr_get, raw_get) = (m(hit), m(rl_get), m(rr_get), m(raw_get));
     println!();
     println!("## Client-side cache (medians of {rounds} rounds)");

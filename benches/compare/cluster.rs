@@ -4,6 +4,7 @@
 //! `Connection`s, one node after another, and a raw-socket replay that writes every node's
 //! group before reading any reply (the limit). Every row checks what it wrote.
 
+use crate::report::median_of as median;
 use crate::{Ctx, Res};
 use redline::{key_slot, Commands};
 use std::io::{Read, Write};
@@ -89,11 +90,6 @@ impl Cluster {
             .find(|&p| usize::from(slot) < (p + 1) * 16_384 / PRIMARIES)
             .unwrap_or(PRIMARIES - 1)
     }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
 }
 
 fn ops(n: usize, d: Duration) -> f64 {

@@ -93,6 +93,11 @@ pub fn median(v: &[f64]) -> Option<f64> {
     })
 }
 
+/// The median of a section's rounds; NaN when there were none.
+pub fn median_of(v: Vec<f64>) -> f64 {
+    median(&v).unwrap_or(f64::NAN)
+}
+
 fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();

@@ -5,6 +5,7 @@
 //! `openssl` command; the section is skipped with a note when it or the server's TLS is
 //! missing. Every GET is checked against what was written.
 
+use crate::report::median_of as median;
 use crate::{ab, Ctx, Res};
 use redline::Connection;
 use std::path::Path;
@@ -91,11 +92,6 @@ fn make_certs(dir: &Path) -> Res<()> {
             "server.crt",
         ],
     )
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 fn mb_per_s(d: Duration) -> f64 {
