@@ -1,4 +1,4 @@
-//! `cargo bench --bench compare [-- --quick]`: redline side by side with redis-rs 1.8.1 (sync
+//! `cargo bench -p redline-bench --bench compare [-- --quick]`: redline side by side with redis-rs 1.8.1 (sync
 //! API) and with the server's own speed (issue 12).
 //!
 //! It starts its own `redis-server` (free port, temp dir, no persistence), loads the data, runs

@@ -102,7 +102,7 @@ fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -387,7 +387,7 @@ pub fn print(cfg: &Config, t: &Table, allocs: &Allocs, version: &str, bench: boo
     if let Ok(bin) = std::env::var("REDIS_SERVER_BIN") {
         cmd.push_str(&format!("REDIS_SERVER_BIN={bin} "));
     }
-    cmd.push_str("cargo bench --bench compare");
+    cmd.push_str("cargo bench -p redline-bench --bench compare");
     if cfg.quick {
         cmd.push_str(" -- --quick");
     }
