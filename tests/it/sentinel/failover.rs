@@ -140,6 +140,7 @@ fn scripts_and_pipelines_across_failovers() {
         sentinels: 3,
         master_password: None,
         sentinel_password: None,
+        tls: None,
     });
     let ready = started.elapsed();
     let url = format!(

@@ -1,11 +1,12 @@
 //! A Sentinel deployment for the tests: a primary, its replicas (`--replicaof`) and sentinels
 //! (`redis-server <conf> --sentinel`, each with a writable config in its own temp dir), on free
-//! ports, all killed on drop.
+//! ports, all killed on drop. With [`Options::tls`], all of it over TLS: see [`Tls`].
 
 use crate::support::RedisServer;
-use redline::{cmd, Client, Commands};
+use redline::{cmd, Client, ClientBuilder, Commands};
 use std::io::Write;
 use std::net::TcpListener;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,8 @@ pub struct Sentinel {
     child: Option<Child>,
     pub port: u16,
     password: Option<String>,
+    /// The CA to trust when the sentinel listens on TLS only.
+    tls_ca: Option<PathBuf>,
     _dir: tempfile::TempDir,
 }
 
@@ -30,7 +33,7 @@ impl Drop for Sentinel {
 impl Sentinel {
     /// A plain client of this sentinel, for the test's own questions.
     pub fn client(&self) -> Client {
-        let mut b = Client::builder().port(self.port);
+        let mut b = with_tls(Client::builder().port(self.port), self.tls_ca.as_ref());
         if let Some(p) = &self.password {
             b = b.password(p);
         }
@@ -67,11 +70,36 @@ pub struct Options {
     pub sentinels: usize,
     pub master_password: Option<&'static str>,
     pub sentinel_password: Option<&'static str>,
+    /// Everything over TLS: `None` for plain TCP.
+    pub tls: Option<Tls>,
+}
+
+/// A deployment entirely over TLS: each server gets a TLS port next to its plain one (kept
+/// for the test's own look-ups), replicas replicate over TLS to the primary's TLS port, and
+/// sentinels listen on TLS only (`port 0`), monitor the TLS port and talk TLS to the servers
+/// and to each other (`tls-replication yes`). The sentinels name TLS ports only.
+pub struct Tls {
+    /// The arguments that give a server the TLS port `p` (`--tls-port p`, certificate, key, CA,
+    /// as `--name value` pairs); a sentinel's config gets the same as `name value` lines.
+    pub args: Box<dyn Fn(u16) -> Vec<String>>,
+    /// The CA the test's own clients trust.
+    pub ca: PathBuf,
+}
+
+/// `builder` speaking TLS and trusting `ca`, when there is one.
+fn with_tls(builder: ClientBuilder, ca: Option<&PathBuf>) -> ClientBuilder {
+    match ca {
+        #[cfg(feature = "tls")]
+        Some(ca) => builder.tls(true).tls_ca_file(ca),
+        _ => builder,
+    }
 }
 
 pub struct Deployment {
     /// The primary first, then the replicas (which one is master changes with failovers).
     pub servers: Vec<RedisServer>,
+    /// With TLS, each server's TLS port, in the order of `servers`; empty otherwise.
+    pub tls_ports: Vec<u16>,
     pub sentinels: Vec<Sentinel>,
 }
 
@@ -90,23 +118,53 @@ fn binary() -> String {
 impl Deployment {
     pub fn start(o: Options) -> Deployment {
         // A replica's first sync waits 5 s for others to join it by default (diskless, 7.0+).
-        let mut auth: Vec<&str> = vec!["--repl-diskless-sync-delay", "0"];
+        let mut common: Vec<String> = vec!["--repl-diskless-sync-delay".into(), "0".into()];
         if let Some(p) = o.master_password {
-            auth.extend(["--requirepass", p, "--masterauth", p]);
+            common.extend(["--requirepass", p, "--masterauth", p].map(String::from));
         }
-        let primary = RedisServer::start_with(&auth);
-        let port = primary.port().to_string();
+        let mut tls_ports = Vec::new();
+        // Each server's TLS arguments, on a port of its own.
+        let tls_args = |tls_ports: &mut Vec<u16>| match &o.tls {
+            Some(tls) => {
+                let port = free_port();
+                tls_ports.push(port);
+                let mut args = (tls.args)(port);
+                args.extend(["--tls-replication".into(), "yes".into()]);
+                args
+            }
+            None => Vec::new(),
+        };
+        let args: Vec<String> = common
+            .iter()
+            .cloned()
+            .chain(tls_args(&mut tls_ports))
+            .collect();
+        let primary = RedisServer::start_with(&strs(&args));
+        // The port replicas and sentinels are pointed at.
+        let master_port = tls_ports.first().copied().unwrap_or(primary.port());
         let mut servers = vec![primary];
+        common.extend([
+            "--replicaof".into(),
+            "127.0.0.1".into(),
+            master_port.to_string(),
+        ]);
         for _ in 0..o.replicas {
-            let mut args = vec!["--replicaof", "127.0.0.1", &port];
-            args.extend(&auth);
-            servers.push(RedisServer::start_with(&args));
+            let args: Vec<String> = common
+                .iter()
+                .cloned()
+                .chain(tls_args(&mut tls_ports))
+                .collect();
+            servers.push(RedisServer::start_with(&strs(&args)));
         }
         let quorum = (o.sentinels / 2 + 1).min(o.sentinels);
         let sentinels = (0..o.sentinels)
-            .map(|_| start_sentinel(servers[0].port(), quorum, &o))
+            .map(|_| start_sentinel(master_port, quorum, &o))
             .collect();
-        let d = Deployment { servers, sentinels };
+        let d = Deployment {
+            servers,
+            tls_ports,
+            sentinels,
+        };
         d.wait_until_ready(o.replicas, o.sentinels - 1);
         d
     }
@@ -144,6 +202,15 @@ impl Deployment {
         })
     }
 
+    /// The index in `servers` of the server on `port`, plain or TLS.
+    fn index_of(&self, port: u16) -> usize {
+        self.servers
+            .iter()
+            .position(|s| s.port() == port)
+            .or_else(|| self.tls_ports.iter().position(|p| *p == port))
+            .expect("a server of the deployment")
+    }
+
     /// `redis+sentinel://127.0.0.1:p1,127.0.0.1:p2,.../mymaster`.
     pub fn url(&self) -> String {
         let hosts: Vec<String> = self
@@ -158,16 +225,15 @@ impl Deployment {
         self.sentinels.iter().find_map(Sentinel::master_port)
     }
 
+    /// The server on `port` (its plain or TLS port).
     pub fn server_on(&mut self, port: u16) -> &mut RedisServer {
-        self.servers
-            .iter_mut()
-            .find(|s| s.port() == port)
-            .expect("a server of the deployment")
+        let i = self.index_of(port);
+        &mut self.servers[i]
     }
 
-    /// A plain client of the server on `port`.
+    /// A plain client of the server on `port` (its plain or TLS port: the plain one is used).
     pub fn plain(&self, port: u16, password: Option<&str>) -> Client {
-        let mut b = Client::builder().port(port);
+        let mut b = Client::builder().port(self.servers[self.index_of(port)].port());
         if let Some(p) = password {
             b = b.password(p);
         }
@@ -214,13 +280,28 @@ impl Deployment {
 
 use redline::ConnectionLike;
 
+fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
 fn start_sentinel(master_port: u16, quorum: usize, o: &Options) -> Sentinel {
     for _ in 0..10 {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let conf = dir.path().join("sentinel.conf");
+        // With TLS: no plain port, and the servers' TLS arguments as config lines.
+        let listen = match &o.tls {
+            Some(tls) => {
+                let lines: Vec<String> = (tls.args)(port)
+                    .chunks(2)
+                    .map(|kv| format!("{} {}", kv[0].trim_start_matches("--"), kv[1]))
+                    .collect();
+                format!("port 0\n{}\ntls-replication yes\n", lines.join("\n"))
+            }
+            None => format!("port {port}\n"),
+        };
         let mut text = format!(
-            "port {port}\nbind 127.0.0.1\ndir {}\n\
+            "{listen}bind 127.0.0.1\ndir {}\n\
              sentinel monitor {MASTER} 127.0.0.1 {master_port} {quorum}\n\
              sentinel down-after-milliseconds {MASTER} 1000\n\
              sentinel failover-timeout {MASTER} 2000\n\
@@ -248,6 +329,7 @@ fn start_sentinel(master_port: u16, quorum: usize, o: &Options) -> Sentinel {
             child: Some(child),
             port,
             password: o.sentinel_password.map(str::to_string),
+            tls_ca: o.tls.as_ref().map(|t| t.ca.clone()),
             _dir: dir,
         };
         let deadline = Instant::now() + Duration::from_secs(5);

@@ -2,7 +2,7 @@
 //! after kill -9), serves read-only scripts from replicas, and fails in bounded time.
 
 mod failover;
-mod harness;
+pub(crate) mod harness;
 
 use crate::support::{has_redis7_scripting, supported, NEEDS_RO};
 use harness::{Deployment, Options, MASTER};
@@ -55,6 +55,7 @@ fn sentinels_with_requirepass() {
         sentinels: 1,
         master_password: Some("masterpw"),
         sentinel_password: Some("sentinelpw"),
+        tls: None,
     });
     let port = d.sentinels[0].port;
     let client = Client::open(&format!(
@@ -125,6 +126,7 @@ fn replica_pool_serves_read_only_scripts() {
         sentinels: 1,
         master_password: None,
         sentinel_password: None,
+        tls: None,
     });
     let client = SentinelBuilder::from_url(&format!("{}?replicas=true", d.url()))
         .unwrap()
@@ -177,6 +179,7 @@ fn a_master_demoted_behind_the_sentinels_back_is_left() {
         sentinels: 1,
         master_password: None,
         sentinel_password: None,
+        tls: None,
     });
     let (a, b) = (d.servers[0].port(), d.servers[1].port());
     let url = format!("{}?resolve_timeout=300ms&check_interval=0", d.url());

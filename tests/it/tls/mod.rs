@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 mod cluster;
 mod mutual;
+mod sentinel;
 mod verify;
 mod workloads;
 
