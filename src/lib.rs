@@ -206,9 +206,10 @@
 //!
 //! # Versioning and MSRV
 //!
-//! Pre-1.0: minor versions may break the API. The minimum Rust version is in `Cargo.toml`.
+//! Pre-1.0: minor versions may break the API. The minimum Rust version is 1.77 (`rust-version`
+//! in `Cargo.toml`), 1.80 with the `tls` feature.
 
-// `deny`, not `forbid`: one module (`connection/sys.rs`) makes the two socket calls std lacks.
+// `deny`, not `forbid`: one module (`connection/sys.rs`) makes the socket calls std lacks.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
