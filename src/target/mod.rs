@@ -268,6 +268,31 @@ where
     out.ok_or_else(not_read)
 }
 
+/// Sending a command from the command's side, as redis-rs users write it.
+impl Cmd {
+    /// Sends the command to `target` (a [`Client`](crate::Client), a
+    /// [`Connection`](crate::Connection), a [`ClusterClient`](crate::ClusterClient), any
+    /// [`ConnectionLike`]) and converts the reply: the same as `target.query(&cmd)`
+    /// ([`Commands::query`](crate::Commands::query)). `&mut target` works too, so redis-rs's
+    /// `cmd("GET").arg("k").query(&mut con)` compiles unchanged.
+    ///
+    /// # Example
+    ///
+    /// ```no_run
+    /// use redline::{cmd, Client};
+    ///
+    /// let client = Client::open("redis://127.0.0.1:6379")?;
+    /// let _: () = cmd("SET").arg("k").arg(1).query(&client)?;
+    /// let mut con = client.get_connection()?;
+    /// let v: i64 = cmd("GET").arg("k").query(&mut con)?;
+    /// assert_eq!(v, 1);
+    /// # Ok::<(), redline::Error>(())
+    /// ```
+    pub fn query<T: FromValue>(&self, target: &(impl ConnectionLike + ?Sized)) -> Result<T> {
+        query(target, self)
+    }
+}
+
 /// A target returned `Ok` without handing over the reply.
 pub(crate) fn not_read() -> Error {
     Error::invalid_argument("the target returned without handing over the reply")

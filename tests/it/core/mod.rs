@@ -121,3 +121,17 @@ fn smoke_set_get_script_pipeline() {
         }
     }
 }
+
+/// The redis-rs habit `cmd(..).query(&mut con)` works on every kind of target.
+#[test]
+#[allow(clippy::unnecessary_mut_passed)] // Written as redis-rs users write it, on purpose.
+fn a_command_queries_its_target_as_in_redis_rs() {
+    let server = RedisServer::start();
+    let client = server.client();
+    let _: () = cmd("SET").arg("k").arg(7).query(&client).unwrap();
+    let mut con = client.get_connection().unwrap();
+    let v: i64 = cmd("GET").arg("k").query(&mut con).unwrap();
+    assert_eq!(v, 7);
+    let err = cmd("INCR").arg("k").arg("extra").query::<i64>(&client).unwrap_err();
+    assert!(err.server_kind().is_some(), "{err}");
+}
