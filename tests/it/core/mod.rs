@@ -132,6 +132,10 @@ fn a_command_queries_its_target_as_in_redis_rs() {
     let mut con = client.get_connection().unwrap();
     let v: i64 = cmd("GET").arg("k").query(&mut con).unwrap();
     assert_eq!(v, 7);
-    let err = cmd("INCR").arg("k").arg("extra").query::<i64>(&client).unwrap_err();
+    let err = cmd("INCR")
+        .arg("k")
+        .arg("extra")
+        .query::<i64>(&client)
+        .unwrap_err();
     assert!(err.server_kind().is_some(), "{err}");
 }
