@@ -119,6 +119,7 @@ pub fn write(cfg: &Config, t: &Table, version: &str) -> Res<()> {
     let path = path();
     std::fs::write(&path, render(cfg, t, version))
         .map_err(|e| format!("writing {}: {e}", path.display()))?;
-    println!("Chart of this table: {}\n", path.display());
+    let shown = std::fs::canonicalize(&path).unwrap_or(path);
+    println!("Chart of this table: {}\n", shown.display());
     Ok(())
 }
