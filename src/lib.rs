@@ -271,3 +271,15 @@ pub use types::{FromValue, Number, ToArg, ToArgs};
 /// Kept at the root for code written before it moved to [`target`].
 #[doc(hidden)]
 pub use target::invoke_with_reload;
+
+/// The guides' and the README's Rust blocks, compiled (and `no_run` ones only built) by
+/// `cargo test --doc`, so that they keep matching the API.
+#[cfg(doctest)]
+mod guides {
+    #[doc = include_str!("../README.md")]
+    struct Readme;
+    #[doc = include_str!("../docs/getting-started.md")]
+    struct GettingStarted;
+    #[doc = include_str!("../docs/migrating.md")]
+    struct Migrating;
+}

@@ -18,6 +18,9 @@
 //! round trip (redline, redis-rs, a raw socket), and a Zipf read load's hit rate and speed.
 //! `--cache-only` runs just that.
 //!
+//! The main table is also drawn as `docs/performance.svg` (`svg.rs`; `REDLINE_BENCH_SVG` sets
+//! another path).
+//!
 //! Environment: `REDIS_SERVER_BIN` (default `redis-server`), `REDIS_BENCHMARK_BIN` (default
 //! `redis-benchmark`; its ceilings are skipped with a note when it is absent).
 
@@ -557,6 +560,7 @@ fn run(quick: bool) -> Res<()> {
 
     let version = checker.server_version()?;
     report::print(&cfg, &t, &allocs, &version, bench.is_some());
+    report::svg::write(&cfg, &t, &version)?;
     drop(server);
     Ok(())
 }

@@ -3,6 +3,9 @@
 use crate::Config;
 use std::time::Duration;
 
+#[path = "svg.rs"]
+pub mod svg;
+
 /// The table's rows, in print order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Id {
