@@ -6,13 +6,31 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A `redis-server` this example started; killed when dropped.
-pub struct Throwaway(Child, std::path::PathBuf);
+pub struct Throwaway(Child, std::path::PathBuf, u16);
 
 impl Drop for Throwaway {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
         let _ = std::fs::remove_dir_all(&self.1);
+    }
+}
+
+impl Throwaway {
+    /// Stops the server with `SHUTDOWN SAVE` (its data written to `dump.rdb` in its directory)
+    /// and starts it again on the same port, where it loads that data back: a restart that
+    /// keeps the keys, as a server with persistence would.
+    #[allow(dead_code)] // Only the examples that show a restart use it.
+    pub fn restart(&mut self) -> Result<(), Box<dyn std::error::Error>> {
+        let client = Client::builder().port(self.2).build();
+        // The server closes the connection instead of replying: an error here is expected.
+        let _ = client.query::<redline::Value>(&redline::cmd("SHUTDOWN").arg("SAVE"));
+        self.0.wait()?;
+        self.0 = spawn_server(self.2, &self.1)?;
+        if !wait_until_ready(self.2, Duration::from_secs(10)) {
+            return Err("the throwaway redis-server did not come back".into());
+        }
+        Ok(())
     }
 }
 
@@ -42,7 +60,7 @@ pub fn connect_to(
     let child = spawn_server(port, &dir).map_err(|e| {
         format!("nothing answers at {url}, and redis-server could not be started: {e}")
     })?;
-    let guard = Throwaway(child, dir);
+    let guard = Throwaway(child, dir, port);
     if !wait_until_ready(port, Duration::from_secs(10)) {
         return Err("the throwaway redis-server did not start".into());
     }
