@@ -171,7 +171,7 @@ fn process(client: &Client, keys: u64, stop_after: Option<u64>) -> redline::Resu
             }
         }
     }
-    if pipe.len() > 0 {
+    if !pipe.is_empty() {
         run(&mut pipe, &mut outcome)?;
     }
     progress.finish();

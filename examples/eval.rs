@@ -104,7 +104,9 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Option<Invocation>, F
         match argv.next().as_deref() {
             Some("-h" | "--help") => return Ok(None),
             Some("--url") => {
-                let u = argv.next().ok_or(Failure::Usage("--url needs a URL".into()))?;
+                let u = argv
+                    .next()
+                    .ok_or(Failure::Usage("--url needs a URL".into()))?;
                 url = Some(u);
             }
             Some("--ro") => read_only = true,

@@ -60,7 +60,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (improved, best, rank): (bool, f64, i64) =
             SUBMIT.call_on(&client, BOARD, ("ada", score))?;
         let verdict = if improved { "new best" } else { "kept" };
-        println!("ada submits {score:>6}: {verdict} {best}, rank {rank} of {}", loaded + 1);
+        println!(
+            "ada submits {score:>6}: {verdict} {best}, rank {rank} of {}",
+            loaded + 1
+        );
         // What the script reported is what the board says.
         let rank_now: Option<i64> = client.query(cmd("ZREVRANK").arg(BOARD).arg("ada"))?;
         if rank_now != Some(rank - 1) || client.zscore(BOARD, "ada")? != Some(best) {
@@ -78,7 +81,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let replies: Vec<(bool, f64, i64)> = pipe.execute()?;
     for (p, (improved, best, rank)) in replies.iter().enumerate() {
-        println!("player{p} submits {}: improved={improved}, best {best}, rank {rank}", 100_000 + p);
+        println!(
+            "player{p} submits {}: improved={improved}, best {best}, rank {rank}",
+            100_000 + p
+        );
     }
 
     print_top(&client, 10)?;

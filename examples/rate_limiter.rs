@@ -121,7 +121,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         stop.store(true, Ordering::Relaxed);
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(redline::Error::Broken)))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .collect()
     });
     let elapsed = started.elapsed().as_secs_f64();
@@ -143,7 +146,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut total_calls = 0u64;
     let mut violations = 0usize;
-    println!("{:<8} {:>8} {:>8} {:>16}", "user", "allowed", "denied", "busiest window");
+    println!(
+        "{:<8} {:>8} {:>8} {:>16}",
+        "user", "allowed", "denied", "busiest window"
+    );
     for user in &users {
         let times = allowed_at.entry(user.clone()).or_default();
         times.sort_unstable();
@@ -165,7 +171,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if violations > 0 {
         return Err(format!("{violations} windows allowed more than {LIMIT} calls").into());
     }
-    println!("ok: no {} ms window allowed more than {LIMIT} calls", WINDOW_US / 1000);
+    println!(
+        "ok: no {} ms window allowed more than {LIMIT} calls",
+        WINDOW_US / 1000
+    );
     Ok(())
 }
 
