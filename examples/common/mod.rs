@@ -6,7 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A `redis-server` this example started; killed when dropped.
-pub struct Throwaway(Child, std::path::PathBuf);
+pub struct Throwaway(Child, std::path::PathBuf, u16);
 
 impl Drop for Throwaway {
     fn drop(&mut self) {
@@ -16,8 +16,27 @@ impl Drop for Throwaway {
     }
 }
 
+impl Throwaway {
+    /// Stops the server with `SHUTDOWN SAVE` (its data written to `dump.rdb` in its directory)
+    /// and starts it again on the same port, where it loads that data back: a restart that
+    /// keeps the keys, as a server with persistence would.
+    #[allow(dead_code)] // Only the examples that show a restart use it.
+    pub fn restart(&mut self) -> Result<(), Box<dyn std::error::Error>> {
+        let client = Client::builder().port(self.2).build();
+        // The server closes the connection instead of replying: an error here is expected.
+        let _ = client.query::<redline::Value>(redline::cmd("SHUTDOWN").arg("SAVE"));
+        self.0.wait()?;
+        self.0 = spawn_server(self.2, &self.1)?;
+        if !wait_until_ready(self.2, Duration::from_secs(10)) {
+            return Err("the throwaway redis-server did not come back".into());
+        }
+        Ok(())
+    }
+}
+
 /// Connects to `REDIS_URL` (default `redis://127.0.0.1:6379`). When nothing answers there and
-/// `redis-server` is on `PATH`, starts a private server on a free port instead.
+/// `redis-server` is on `PATH`, starts a private server on a free port instead. Which one it
+/// is goes to stderr, so that stdout holds only what the example prints (`eval`'s reply).
 #[allow(dead_code)] // Not every example uses both.
 pub fn connect() -> Result<(Client, Option<Throwaway>), Box<dyn std::error::Error>> {
     connect_to("REDIS_URL", "redis://127.0.0.1:6379")
@@ -33,7 +52,7 @@ pub fn connect_to(
         .connect_timeout(Some(Duration::from_secs(1)))
         .build();
     if client.ping().is_ok() {
-        println!("using the server at {url}");
+        eprintln!("using the server at {url}");
         return Ok((client, None));
     }
     let port = free_port()?;
@@ -42,12 +61,12 @@ pub fn connect_to(
     let child = spawn_server(port, &dir).map_err(|e| {
         format!("nothing answers at {url}, and redis-server could not be started: {e}")
     })?;
-    let guard = Throwaway(child, dir);
+    let guard = Throwaway(child, dir, port);
     if !wait_until_ready(port, Duration::from_secs(10)) {
         return Err("the throwaway redis-server did not start".into());
     }
     let client = Client::builder().port(port).build();
-    println!("nothing answered at {url}; started a throwaway redis-server on port {port}");
+    eprintln!("nothing answered at {url}; started a throwaway redis-server on port {port}");
     Ok((client, Some(guard)))
 }
 
