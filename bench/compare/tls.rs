@@ -8,91 +8,16 @@
 use crate::report::median_of as median;
 use crate::{ab, Ctx, Res};
 use redline::Connection;
-use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 const VALUE_LEN: usize = 16 << 10;
 const KEYS: usize = 1_024;
 
-fn openssl(dir: &Path, args: &[&str]) -> Res<()> {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .ctx("running openssl")?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ))
-    }
-}
+// The CA and server certificate the examples and tests use (`ca.crt`, `server.crt`/`.key`).
+#[path = "../../examples/common/tls_certs.rs"]
+mod tls_certs;
 
-/// A CA and a server certificate for 127.0.0.1 it signed.
-fn make_certs(dir: &Path) -> Res<()> {
-    let ec = [
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-out",
-    ];
-    openssl(dir, &[&["genpkey"][..], &ec, &["ca.key"]].concat())?;
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-new",
-            "-key",
-            "ca.key",
-            "-subj",
-            "/CN=bench-ca",
-            "-days",
-            "30",
-            "-out",
-            "ca.crt",
-        ],
-    )?;
-    openssl(dir, &[&["genpkey"][..], &ec, &["server.key"]].concat())?;
-    openssl(
-        dir,
-        &[
-            "req",
-            "-new",
-            "-key",
-            "server.key",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-out",
-            "server.csr",
-        ],
-    )?;
-    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").ctx("san.ext")?;
-    openssl(
-        dir,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.crt",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "30",
-            "-extfile",
-            "san.ext",
-            "-out",
-            "server.crt",
-        ],
-    )
-}
+use tls_certs::make_certs;
 
 fn mb_per_s(d: Duration) -> f64 {
     (VALUE_LEN * KEYS) as f64 / 1e6 / d.as_secs_f64()
