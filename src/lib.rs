@@ -225,6 +225,7 @@ mod types;
 
 mod error;
 mod info;
+mod sync;
 
 mod connection;
 

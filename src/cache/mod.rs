@@ -18,7 +18,8 @@ use crate::connection::Connection;
 use crate::error::{Error, Result};
 use crate::info::Protocol;
 use crate::resp::Value;
-use std::sync::{Mutex, MutexGuard};
+use crate::sync::lock;
+use std::sync::Mutex;
 use std::time::Duration;
 
 mod store;
@@ -163,11 +164,6 @@ pub(crate) struct Cache {
     /// The connection with `CLIENT TRACKING ON BCAST`; `None` until the first lookup, and
     /// after it was lost.
     tracker: Mutex<Option<Connection>>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Plain data, consistent between statements: usable after a panic elsewhere.
-    mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Cache {

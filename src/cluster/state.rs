@@ -13,10 +13,11 @@ use crate::client::{Client, ClientBuilder};
 use crate::cmd::cmd;
 use crate::error::{Error, Result, ServerErrorKind};
 use crate::info::Addr;
+use crate::sync::lock;
 use crate::target::ConnectionLike;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 /// A refresh asked for sooner than this after the last one keeps the last one's view.
@@ -41,13 +42,6 @@ pub(crate) struct Shared {
     nodes: Mutex<HashMap<(NodeAddr, bool), Client>>,
     /// Spreads keyless commands over the primaries and reads over the replicas.
     turn: AtomicUsize,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic elsewhere while holding it leaves plain data, still usable.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Shared {

@@ -11,9 +11,10 @@ use crate::error::{Error, Result, ServerErrorKind};
 use crate::info::{Addr, ConnectionInfo};
 use crate::pool::Dial;
 use crate::resp::Value;
+use crate::sync::lock;
 use crate::types::FromValue;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A host and port.
@@ -22,10 +23,6 @@ pub(crate) type HostPort = (String, u16);
 /// The first pause between two rounds of asking, doubled each round up to [`MAX_PAUSE`].
 const FIRST_PAUSE: Duration = Duration::from_millis(25);
 const MAX_PAUSE: Duration = Duration::from_millis(250);
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 fn show((host, port): &HostPort) -> String {
     if host.contains(':') {
