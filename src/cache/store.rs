@@ -82,9 +82,13 @@ impl Store {
         self.tick += 1;
         let tick = self.tick;
         let entry = self.entries.get_mut(command)?;
-        self.lru.remove(&entry.tick);
+        // The same key moves to the newest tick: no allocation on a hit.
+        let key = self
+            .lru
+            .remove(&entry.tick)
+            .unwrap_or_else(|| command.to_vec());
         entry.tick = tick;
-        self.lru.insert(tick, command.to_vec());
+        self.lru.insert(tick, key);
         Some(entry.value.clone())
     }
 

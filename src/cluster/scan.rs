@@ -107,29 +107,21 @@ pub(super) fn page(
     if cursor.finished {
         return Ok(Vec::new());
     }
-    let progress = match cursor
+    if !cursor.progress.as_ref().is_some_and(|p| p.is::<Progress>()) {
+        cursor.progress = Some(Box::new(Progress {
+            needed: Slots::all(),
+            targets: Vec::new(),
+            pass: None,
+            stalls: 0,
+            stalled_since: None,
+        }));
+    }
+    let Some(progress) = cursor
         .progress
         .as_mut()
         .and_then(|p| p.downcast_mut::<Progress>())
-    {
-        Some(progress) => progress,
-        None => {
-            cursor.progress = Some(Box::new(Progress {
-                needed: Slots::all(),
-                targets: Vec::new(),
-                pass: None,
-                stalls: 0,
-                stalled_since: None,
-            }));
-            match cursor
-                .progress
-                .as_mut()
-                .and_then(|p| p.downcast_mut::<Progress>())
-            {
-                Some(progress) => progress,
-                None => return Err(Error::invalid_argument("a cluster scan lost its progress")),
-            }
-        }
+    else {
+        return Err(Error::invalid_argument("a cluster scan lost its progress"));
     };
     loop {
         let mut pass = match progress.pass.take() {

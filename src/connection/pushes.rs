@@ -153,7 +153,8 @@ impl Inner {
 /// Reads the next frame from whichever of `conns` has one first, waiting at most `wait` for
 /// one to start (`None`: for ever): its index and the frame, or the error of the connection
 /// that failed; `None` when the time ran out. For a Pub/Sub subscriber holding connections to
-/// several cluster nodes, without a thread per connection. On Linux one `poll` waits on
+/// several cluster nodes, without a thread per connection (one connection is simply read,
+/// none gives `None` at once). On Linux one `poll` waits on
 /// every plain socket; over TLS (whose buffered records a socket wait cannot see) or
 /// elsewhere the connections are tried in turn, a few milliseconds each.
 pub(crate) fn recv_any_of(
@@ -161,18 +162,28 @@ pub(crate) fn recv_any_of(
     wait: Option<Duration>,
 ) -> Option<(usize, Result<Value>)> {
     const SLICE: Duration = Duration::from_millis(5);
+    // The next frame of connection `i`, waiting at most `wait`; `None` when none came.
+    let frame_of = |i: usize, wait: Option<Duration>| match conns[i].recv_timeout(wait) {
+        Ok(Some(frame)) => Some((i, Ok(frame))),
+        Ok(None) => None,
+        Err(e) => Some((i, Err(e))),
+    };
+    match conns.len() {
+        0 => return None,
+        // One connection: read it directly, no wait on several.
+        1 => return frame_of(0, wait),
+        _ => {}
+    }
     let deadline = wait.and_then(|w| std::time::Instant::now().checked_add(w));
     let left = || deadline.map(|d| d.saturating_duration_since(std::time::Instant::now()));
     loop {
         // A frame already here, or part of one.
-        for (i, conn) in conns.iter().enumerate() {
-            if conn.has_buffered() {
-                match conn.recv_timeout(Some(Duration::ZERO)) {
-                    Ok(Some(frame)) => return Some((i, Ok(frame))),
-                    Ok(None) => {}
-                    Err(e) => return Some((i, Err(e))),
-                }
-            }
+        let buffered = (0..conns.len()).filter(|&i| conns[i].has_buffered());
+        if let Some(got) = buffered
+            .into_iter()
+            .find_map(|i| frame_of(i, Some(Duration::ZERO)))
+        {
+            return Some(got);
         }
         if left() == Some(Duration::ZERO) {
             return None;
@@ -188,23 +199,19 @@ pub(crate) fn recv_any_of(
                         return failed.map(|e| (0, Err(e)));
                     }
                 };
-                for (i, _) in ready.iter().enumerate().filter(|(_, r)| **r) {
-                    match conns[i].recv_timeout(Some(Duration::ZERO)) {
-                        Ok(Some(frame)) => return Some((i, Ok(frame))),
-                        Ok(None) => {}
-                        Err(e) => return Some((i, Err(e))),
-                    }
+                let readable = (0..conns.len()).filter(|&i| ready[i]);
+                if let Some(got) = readable
+                    .into_iter()
+                    .find_map(|i| frame_of(i, Some(Duration::ZERO)))
+                {
+                    return Some(got);
                 }
                 continue;
             }
         }
-        for (i, conn) in conns.iter().enumerate() {
-            let slice = left().map_or(SLICE, |l| l.min(SLICE));
-            match conn.recv_timeout(Some(slice)) {
-                Ok(Some(frame)) => return Some((i, Ok(frame))),
-                Ok(None) => {}
-                Err(e) => return Some((i, Err(e))),
-            }
+        let slice = || left().map_or(SLICE, |l| l.min(SLICE));
+        if let Some(got) = (0..conns.len()).find_map(|i| frame_of(i, Some(slice()))) {
+            return Some(got);
         }
     }
 }

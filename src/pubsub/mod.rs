@@ -536,18 +536,11 @@ impl Subscriber {
         Ok(())
     }
 
-    /// The next frame of any link: one link is read directly, several through one wait.
+    /// The next frame of any link, one wait for all of them.
     fn recv_any(&mut self, wait: Option<Duration>) -> Option<(usize, Result<Value>)> {
         let conns: Vec<&Connection> = self.links.iter().filter_map(Link::conn).collect();
         if conns.len() != self.links.len() {
             return Some((0, Err(Error::Broken)));
-        }
-        if let [only] = conns.as_slice() {
-            return match only.recv_timeout(wait) {
-                Ok(Some(frame)) => Some((0, Ok(frame))),
-                Ok(None) => None,
-                Err(e) => Some((0, Err(e))),
-            };
         }
         recv_any_of(&conns, wait)
     }
